@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages lfhost's build, tests and tools need. Idempotent, and fast
+# when everything is already there (one dpkg-query, no apt-get update).
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config  # toolchain
+  libyaml-dev                       # bundle loader
+  libcunit1-dev                     # unit tests
+  clang libclang-rt-14-dev          # libFuzzer targets (tests/fuzz)
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup: all packages present"
