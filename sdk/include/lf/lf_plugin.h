@@ -19,6 +19,8 @@
  *    fields are ignored.
  *  - A breaking change gets a new entry symbol (lf_plugin_entry_v2) beside this one;
  *    hosts keep loading v1 plugins.
+ *  - Fields and parameters that hold enum values are fixed-width integers: the size of
+ *    a C enum is the compiler's choice (-fshort-enums), the size of uint32_t is not.
  *  - Arrays of ABI structs (stages, config options) are walked with a stride equal to
  *    the first element's struct_size, and every element must carry the same size.
  *
@@ -120,7 +122,7 @@ typedef struct lf_config_option {
   uint32_t struct_size;
   uint32_t flags;              /* LF_CONFIG_* flags */
   const char *name;            /* [a-z][a-z0-9_]*, unique within the stage */
-  lf_config_type type;
+  uint32_t type;               /* an lf_config_type (fixed width: enums are not) */
   const char *default_value;   /* as the bundle would spell it; NULL: no default */
   double min;                  /* inclusive, in the unit the getter returns */
   double max;                  /* inclusive, in the unit the getter returns */
@@ -246,7 +248,7 @@ struct lf_host;
 /* One named stage. `vtable` points to the lf_*_vtable matching `kind`. */
 typedef struct lf_stage {
   uint32_t struct_size;
-  lf_stage_kind kind;
+  uint32_t kind;     /* an lf_stage_kind (fixed width: enums are not) */
   const char *name;  /* [a-z][a-z0-9_]*; unique among all loaded plugins */
   const char *doc;   /* a paragraph for `plugins describe` */
   const lf_config_option *options; /* n_options entries; may be NULL when 0 */
@@ -293,8 +295,8 @@ typedef struct lf_host {
   const char *host_version; /* e.g. "0.1.0" */
 
   /* Logging: printf-style; the host prefixes the stage and redacts secret values. */
-  void (*log)(lf_stage_ctx *ctx, lf_log_level level, const char *fmt, ...) LF_PRINTF(3, 4);
-  int (*log_enabled)(lf_stage_ctx *ctx, lf_log_level level);
+  void (*log)(lf_stage_ctx *ctx, int32_t level, const char *fmt, ...) LF_PRINTF(3, 4);
+  int (*log_enabled)(lf_stage_ctx *ctx, int32_t level); /* level: an lf_log_level */
 
   /* Metrics, attributed to the stage instance. Names: [a-z][a-z0-9_.]* */
   void (*counter_add)(lf_stage_ctx *ctx, const char *name, int64_t delta);

@@ -1,0 +1,12 @@
+/*
+ * lf.h — everything a plugin author includes: the plugin ABI (lf_plugin.h), the Arrow C
+ * Data Interface structs (lf_arrow.h) and the SDK helper library (lf_array.h).
+ */
+#ifndef LF_H
+#define LF_H
+
+#include "lf_arrow.h"
+#include "lf_plugin.h"
+#include "lf_array.h"
+
+#endif /* LF_H */
