@@ -31,4 +31,36 @@ void lfh_config_free(lf_config *cfg);
 int lfh_parse_duration_us(const char *s, long long *out);
 int lfh_parse_size_bytes(const char *s, long long *out);
 
+/* ------------------------------------------------------------ additions (loader) */
+
+/* Duration units: us, ms, s, m/min, h, d, w and their long forms ("minutes", "hours"),
+ * terms may be chained ("1h30m", "1 hour 30 minutes"), a unit is required except for 0.
+ * Size units are binary whatever the spelling, as in Spark: B, K/KB/KiB = 1024,
+ * M/MB/MiB, G/GB/GiB, T/TB/TiB, P/PB/PiB; a bare number is bytes. Case-insensitive.
+ * Fractions are allowed ("1.5GB") and rounded down to whole bytes/microseconds. */
+
+/* Checks that `text` (a value as the bundle would spell it, e.g. an option's default)
+ * reads as the option's type and lies within its bounds. LIST defaults are written
+ * "[a, b]" (or "a, b"), MAP defaults "{k: v, k2: v2}". Returns 0, or -1 with a reason
+ * such as "'abc' is not a valid int" in `why`. */
+int lfh_option_check_text(const lfh_option_info *o, const char *text, char *why, size_t cap);
+
+/* Formats a duration/size the way a user would write it ("90s", "1h", "64MiB"). */
+void lfh_format_duration(long long us, char *buf, size_t cap);
+void lfh_format_size(long long bytes, char *buf, size_t cap);
+
+/* The lf_host config_* getters (lfh_host_table() points at these). */
+int lfh_config_get_string(const lf_config *cfg, const char *name, const char **out);
+int lfh_config_get_int(const lf_config *cfg, const char *name, int64_t *out);
+int lfh_config_get_double(const lf_config *cfg, const char *name, double *out);
+int lfh_config_get_bool(const lf_config *cfg, const char *name, int *out);
+int lfh_config_get_duration_us(const lf_config *cfg, const char *name, int64_t *out);
+int lfh_config_get_size_bytes(const lf_config *cfg, const char *name, int64_t *out);
+int lfh_config_get_list_count(const lf_config *cfg, const char *name, size_t *out);
+int lfh_config_get_list_item(const lf_config *cfg, const char *name, size_t i,
+                             const char **out);
+int lfh_config_get_map_count(const lf_config *cfg, const char *name, size_t *out);
+int lfh_config_get_map_entry(const lf_config *cfg, const char *name, size_t i,
+                             const char **key, const char **value);
+
 #endif

@@ -98,4 +98,37 @@ const char *lfh_config_type_name(lf_config_type t);   /* "string", "int", ... */
 /* The host's service table (logging, metrics, config, secrets). Process-lifetime. */
 const lf_host *lfh_host_table(void);
 
+/* ------------------------------------------------------------ additions (loader) */
+
+/* The smallest struct_size a v1.0 struct can have: the end of its last v1.0 field
+ * (not sizeof, which includes trailing padding a plugin built elsewhere need not count). */
+#define LFH_END_OF(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
+#define LFH_PLUGIN_V1_0_SIZE LFH_END_OF(lf_plugin, n_stages)
+#define LFH_STAGE_V1_0_SIZE LFH_END_OF(lf_stage, vtable)
+#define LFH_OPTION_V1_0_SIZE LFH_END_OF(lf_config_option, doc)
+/* Sanity limits: anything beyond these is garbage, not a future ABI minor. */
+#define LFH_STRUCT_SIZE_MAX 65536u
+#define LFH_MAX_STAGES 256u
+#define LFH_MAX_OPTIONS 1024u
+#define LFH_MAX_ENUM_VALUES 256u
+#define LFH_MAX_NAME_LEN 63u
+#define LFH_MAX_DOC_LEN 16384u
+
+/* Called for every plugin file the search path walk could not load: `why` is the
+ * one-line refusal (it names the file). */
+typedef void (*lfh_refusal_fn)(void *ud, const char *path, const char *why);
+
+/* Loads every *.so in every search path directory (each directory in name order).
+ * A file whose name was already loaded from an earlier directory is shadowed and skipped,
+ * so LFHOST_PLUGIN_PATH can override an installed plugin. Returns the number of refused
+ * files, or -1 on ENOMEM. `on_refuse` may be NULL. Missing directories are skipped. */
+int lfh_registry_load_searchpath(lfh_registry *r, const lfh_searchpath *sp,
+                                 lfh_refusal_fn on_refuse, void *ud);
+
+/* Finds a loaded plugin by its descriptor name, or NULL. */
+const lfh_plugin_info *lfh_registry_find_plugin(const lfh_registry *r, const char *name);
+
+/* 1 when `s` matches [a-z][a-z0-9_]* and is at most LFH_MAX_NAME_LEN bytes. */
+int lfh_is_ident(const char *s);
+
 #endif
