@@ -28,6 +28,8 @@ typedef struct lfh_bundle_opts {
   const char *const *vars;   /* "k=v" strings from --var */
   size_t n_vars;
   const char *plugin_path;   /* --plugin-path, may be NULL */
+  int no_files;              /* 1: read nothing but the root (fuzzing): `include` and file
+                                secrets are skipped with a note */
 } lfh_bundle_opts;
 
 typedef struct lfh_bundle {
@@ -40,6 +42,9 @@ typedef struct lfh_bundle {
   lfh_node *root;            /* the target merged, variables assigned, refs resolved */
   char **secret_values;      /* resolved secret values, for redacting output */
   size_t n_secret_values;
+  char *mode;                /* the target's `mode` ("development", ...), or NULL */
+  int root_path_defaulted;   /* 1: workspace.root_path was not set; root has the default
+                                <root_dir>/.lfhost/<target> (production mode forbids it) */
 } lfh_bundle;
 
 /* Loads and resolves. Returns 0 with *out set when the bundle could be built (errors of
@@ -47,6 +52,11 @@ typedef struct lfh_bundle {
  * a partial bundle for further checks; free it either way). */
 int lfh_bundle_load(const lfh_bundle_opts *opts, lfh_bundle **out, lfh_diags *d);
 void lfh_bundle_free(lfh_bundle *b);
+
+/* As lfh_bundle_load, with the root file's text given (`name` is used for marks and as
+ * the root file's path: includes and file secrets are relative to its directory). */
+int lfh_bundle_load_buffer(const char *name, const char *buf, size_t len,
+                           const lfh_bundle_opts *opts, lfh_bundle **out, lfh_diags *d);
 
 /* Checks keys, types and semantics; loads the plugins the bundle names into `reg` (found
  * through `sp`) and checks stage options against their tables. Adds diagnostics; returns

@@ -40,6 +40,7 @@ struct lfh_node {
   size_t scalar_len;
   int quoted;  /* 1 when the scalar was quoted or a block scalar: always a string */
   int secret;  /* 1 when the value came from ${secrets...}: printed as "***" */
+  int resolve_state; /* internal to reference resolution (lfh_refs.c); 0 elsewhere */
   /* MAP: entries in document order; SEQ: items */
   lfh_map_entry *entries;
   lfh_node **items;
@@ -80,5 +81,26 @@ int lfh_scalar_double(const lfh_node *n, double *out);
 /* JSON of a tree; secret scalars print as "***". Plain scalars that read as a bool,
  * integer, float or null print as JSON literals, everything else as strings. */
 void lfh_node_write_json(const lfh_node *n, FILE *out, int indent);
+
+/* ---- additions (bundle loader) ---- */
+
+/* Limits that keep hostile input cheap: nesting depth and the number of nodes a document
+ * may produce once aliases are expanded ("billion laughs"). */
+#define LFH_YAML_MAX_DEPTH 100
+#define LFH_YAML_MAX_NODES 200000
+
+/* NULL, MAP and SEQ nodes have scalar == NULL; a parsed NULL node remembers nothing of
+ * its spelling (`~`, `null`, empty). */
+
+/* dst takes over src's kind, content and flags (keeping its own mark when keep_mark);
+ * src is freed. Used to replace a node in place when its parent is unknown. */
+void lfh_node_replace(lfh_node *dst, lfh_node *src, int keep_mark);
+/* Replaces a scalar's text (copied). Returns 0 or -1 on ENOMEM (node unchanged). */
+int lfh_node_set_text(lfh_node *n, const char *s, size_t len);
+/* Removes `key` from a mapping, freeing its value. Returns 1 when removed, 0 if absent. */
+int lfh_map_remove(lfh_node *map, const char *key);
+
+/* The JSON writer prints 2 spaces per level; `indent` is the level of `n` itself (0 for a
+ * whole document). No trailing newline. */
 
 #endif
