@@ -169,7 +169,7 @@ static int log_enabled(lf_stage_ctx *ctx, int32_t level) {
 }
 
 LF_PRINTF(3, 0)
-static void log_v(lf_stage_ctx *ctx, lf_log_level level, const char *fmt, va_list ap) {
+static void log_v(lf_stage_ctx *ctx, int32_t level, const char *fmt, va_list ap) {
   if (!fmt || !log_enabled(ctx, level)) return;
   char *msg = NULL;
   if (vasprintf(&msg, fmt, ap) < 0) return;
@@ -330,6 +330,7 @@ static int secret_get(lf_stage_ctx *ctx, const char *ref, char *buf, size_t cap,
 
 /* ------------------------------------------------------------ the table */
 
+LF_PRINTF(3, 4)
 static void host_log(lf_stage_ctx *ctx, int32_t level, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
