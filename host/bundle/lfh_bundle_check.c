@@ -17,6 +17,7 @@
 #include "../util/lfh_suggest.h"
 #include "lfh_bundle.h"
 #include "lfh_schema.h"
+#include "../util/lfh_mem.h"
 
 typedef struct check_ctx {
   const lfh_bundle *b;
@@ -80,13 +81,7 @@ typedef struct graph {
 } graph;
 
 static int graph_add(graph *g, size_t from, size_t to, const lfh_mark *m, const char *path) {
-  if (g->n_edges == g->cap) {
-    size_t cap = g->cap ? g->cap * 2 : 16;
-    edge *e = realloc(g->edges, cap * sizeof *e);
-    if (!e) return -1;
-    g->edges = e;
-    g->cap = cap;
-  }
+  if (lfh_grow(&g->edges, &g->cap, g->n_edges + 1, sizeof *g->edges, 16) != 0) return -1;
   char *p = strdup(path ? path : "");
   if (!p) return -1;
   g->edges[g->n_edges++] = (edge){from, to, *m, p};

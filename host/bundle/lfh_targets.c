@@ -11,6 +11,7 @@
 
 #include "../util/lfh_suggest.h"
 #include "lfh_load_internal.h"
+#include "../util/lfh_mem.h"
 
 /* ------------------------------------------------------------ target selection */
 
@@ -202,13 +203,7 @@ void lfh_var_table_free(lfh_var_table *t) {
 }
 
 static int var_table_add(lfh_var_table *t, const char *name, char *path, lfh_node *value) {
-  if (t->n == t->cap) {
-    size_t cap = t->cap ? t->cap * 2 : 8;
-    lfh_var_src *v = realloc(t->items, cap * sizeof *v);
-    if (!v) return -1;
-    t->items = v;
-    t->cap = cap;
-  }
+  if (lfh_grow(&t->items, &t->cap, t->n + 1, sizeof *t->items, 8) != 0) return -1;
   char *n = strdup(name);
   if (!n) return -1;
   t->items[t->n++] = (lfh_var_src){n, path, value};

@@ -8,6 +8,7 @@
  * the (recursive) tree functions' stack.
  */
 #include "lfh_yaml.h"
+#include "../util/lfh_mem.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -74,19 +75,9 @@ void lfh_node_replace(lfh_node *dst, lfh_node *src, int keep_mark) {
 }
 
 static int node_grow(lfh_node *n) {
-  if (n->n < n->cap) return 0;
-  size_t cap = n->cap ? n->cap * 2 : 4;
-  if (n->kind == LFH_NODE_MAP) {
-    lfh_map_entry *e = realloc(n->entries, cap * sizeof *e);
-    if (!e) return -1;
-    n->entries = e;
-  } else {
-    lfh_node **it = realloc(n->items, cap * sizeof *it);
-    if (!it) return -1;
-    n->items = it;
-  }
-  n->cap = cap;
-  return 0;
+  if (n->kind == LFH_NODE_MAP)
+    return lfh_grow(&n->entries, &n->cap, n->n + 1, sizeof *n->entries, 4);
+  return lfh_grow(&n->items, &n->cap, n->n + 1, sizeof *n->items, 4);
 }
 
 int lfh_seq_push(lfh_node *seq, lfh_node *item) {
@@ -350,13 +341,8 @@ static void measure(const lfh_node *n, size_t *count, size_t *height) {
 
 static int add_anchor(lfh_yparse *p, const yaml_char_t *name, const lfh_node *n) {
   if (!name) return 0;
-  if (p->n_anchors == p->cap_anchors) {
-    size_t cap = p->cap_anchors ? p->cap_anchors * 2 : 8;
-    lfh_anchor *a = realloc(p->anchors, cap * sizeof *a);
-    if (!a) return -1;
-    p->anchors = a;
-    p->cap_anchors = cap;
-  }
+  if (lfh_grow(&p->anchors, &p->cap_anchors, p->n_anchors + 1, sizeof *p->anchors, 8) != 0)
+    return -1;
   lfh_anchor *a = &p->anchors[p->n_anchors];
   a->name = strdup((const char *)name);
   if (!a->name) return -1;

@@ -1,4 +1,5 @@
 #include "lfh_diag.h"
+#include "lfh_mem.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -23,13 +24,7 @@ void lfh_diags_free(lfh_diags *d) {
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
 static int diags_grow(lfh_diags *d) {
-  if (d->n < d->cap) return 0;
-  size_t cap = d->cap ? d->cap * 2 : 8;
-  lfh_diag *items = realloc(d->items, cap * sizeof *items);
-  if (!items) return -1;
-  d->items = items;
-  d->cap = cap;
-  return 0;
+  return lfh_grow(&d->items, &d->cap, d->n + 1, sizeof *d->items, 8);
 }
 
 void lfh_diag_add(lfh_diags *d, lfh_severity sev, const lfh_mark *mark, const char *yaml_path,

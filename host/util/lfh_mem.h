@@ -1,0 +1,12 @@
+/* lfh_mem — growing arrays, the one allocation pattern every host module repeats. */
+#ifndef LFH_MEM_H
+#define LFH_MEM_H
+
+#include <stddef.h>
+
+/* Makes the array whose pointer is at `itemsp` (a T **, passed as void *) hold at least
+ * `need` elements of `elem` bytes, doubling *cap (from `first` when 0). On failure the
+ * array and *cap are unchanged and -1 is returned, so the caller's cleanup stays valid. */
+int lfh_grow(void *itemsp, size_t *cap, size_t need, size_t elem, size_t first);
+
+#endif
