@@ -8,6 +8,9 @@ packages=(
   libyaml-dev                       # bundle loader
   libcunit1-dev                     # unit tests
   clang libclang-rt-14-dev          # libFuzzer targets (tests/fuzz)
+  zlib1g-dev libsnappy-dev          # Avro codecs (deflate, snappy)
+  libjansson-dev                    # Iceberg metadata JSON
+  python3 python3-avro python3-snappy  # independent Avro reader in the storage tests
 )
 
 missing=()

@@ -1,0 +1,78 @@
+/*
+ * lfh_store — the object store every table and source goes through.
+ *
+ * Keys are '/'-separated relative names under the store's root URI, never OS paths, so
+ * that nothing above this interface assumes POSIX: the `file://` backend maps them to
+ * files today, the Azure Blob backend (issue 5) to blobs behind the same vtable.
+ *
+ * Durability: put() and put_if_absent() return only after the data is durable (file and
+ * directory fsync'd on local disk; a completed PUT on Blob). put_if_absent() is the
+ * commit primitive of the table layer: exactly one of several concurrent creators wins,
+ * the others get LF_ERR_CONFLICT and nothing of theirs is visible.
+ *
+ * Errors: negative lf_status codes (lf/lf_plugin.h) and a one-line message in `err`
+ * naming the URI. LF_ERR_NOT_FOUND for a missing key.
+ */
+#ifndef LFH_STORE_H
+#define LFH_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lf/lf_plugin.h"
+
+typedef struct lfh_store lfh_store;
+
+/* A growable byte buffer. `data` is owned by the buffer; lfh_buf_free releases it. */
+typedef struct lfh_buf {
+  uint8_t *data;
+  size_t len, cap;
+} lfh_buf;
+
+void lfh_buf_free(lfh_buf *b);
+int lfh_buf_reserve(lfh_buf *b, size_t extra);                 /* 0 or LF_ERR_NOMEM */
+int lfh_buf_append(lfh_buf *b, const void *data, size_t len);  /* 0 or LF_ERR_NOMEM */
+
+typedef struct lfh_store_stat {
+  uint64_t size;
+  int64_t mtime_us; /* last modification, microseconds since the epoch, UTC */
+} lfh_store_stat;
+
+/* One listed object. `key` is relative to the store root and owned by the listing. */
+typedef struct lfh_store_entry {
+  const char *key;
+  lfh_store_stat stat;
+} lfh_store_entry;
+
+/* Called once per object, in lexicographic key order; return non-zero to stop early
+ * (that value is returned by lfh_store_list). */
+typedef int (*lfh_store_list_fn)(void *ctx, const lfh_store_entry *e);
+
+/* Opens a store rooted at `uri`: "file:///abs/dir", or an absolute or relative local path
+ * (made absolute). The root folder is created if missing. NULL with `err` on failure. */
+lfh_store *lfh_store_open(const char *uri, lf_error *err);
+void lfh_store_close(lfh_store *s);
+
+/* The root URI ("file:///abs/dir", no trailing slash) and the absolute URI of a key. The
+ * returned string of lfh_store_uri is malloc'd and owned by the caller. */
+const char *lfh_store_root(const lfh_store *s);
+char *lfh_store_uri(const lfh_store *s, const char *key);
+
+/* Whole object into `out` (appended). */
+int lfh_store_get(lfh_store *s, const char *key, lfh_buf *out, lf_error *err);
+/* `len` bytes from `offset` (fewer at the end of the object) appended to `out`. */
+int lfh_store_get_range(lfh_store *s, const char *key, uint64_t offset, uint64_t len,
+                        lfh_buf *out, lf_error *err);
+int lfh_store_stat_key(lfh_store *s, const char *key, lfh_store_stat *st, lf_error *err);
+/* Creates or atomically replaces an object: readers see the old or the new whole object. */
+int lfh_store_put(lfh_store *s, const char *key, const void *data, size_t len, lf_error *err);
+/* Creates an object only if no object has that key; LF_ERR_CONFLICT otherwise. */
+int lfh_store_put_if_absent(lfh_store *s, const char *key, const void *data, size_t len,
+                            lf_error *err);
+/* Deletes an object; deleting a missing key returns LF_ERR_NOT_FOUND. */
+int lfh_store_delete(lfh_store *s, const char *key, lf_error *err);
+/* Every object whose key starts with `prefix` ("" for all), recursively. */
+int lfh_store_list(lfh_store *s, const char *prefix, lfh_store_list_fn fn, void *ctx,
+                   lf_error *err);
+
+#endif
