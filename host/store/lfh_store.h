@@ -12,6 +12,12 @@
  *
  * Errors: negative lf_status codes (lf/lf_plugin.h) and a one-line message in `err`
  * naming the URI. LF_ERR_NOT_FOUND for a missing key.
+ *
+ * Keys: relative, '/'-separated, no leading or trailing '/', no empty, "." or ".."
+ * segments, no segment starting with ".lfh-tmp-" (the store's in-flight files, which
+ * listings skip). Anything else is LF_ERR_INVALID, so no key can leave the root. List
+ * prefixes follow the same rules but may be "" or end in '/'. A folder is not an object:
+ * get/stat/delete of one is LF_ERR_NOT_FOUND. A store may be shared by threads.
  */
 #ifndef LFH_STORE_H
 #define LFH_STORE_H
@@ -60,7 +66,8 @@ char *lfh_store_uri(const lfh_store *s, const char *key);
 
 /* Whole object into `out` (appended). */
 int lfh_store_get(lfh_store *s, const char *key, lfh_buf *out, lf_error *err);
-/* `len` bytes from `offset` (fewer at the end of the object) appended to `out`. */
+/* `len` bytes from `offset` (fewer at the end of the object, none from at or past its
+ * end) appended to `out`. On any error `out` is left as it was. */
 int lfh_store_get_range(lfh_store *s, const char *key, uint64_t offset, uint64_t len,
                         lfh_buf *out, lf_error *err);
 int lfh_store_stat_key(lfh_store *s, const char *key, lfh_store_stat *st, lf_error *err);
