@@ -24,6 +24,7 @@ echo "== clang build (second compiler) and fuzzing, ${LFH_FUZZ_SECONDS:-30}s per
 bash scripts/build.sh build-fuzz -DLFH_FUZZ=ON -DCMAKE_C_COMPILER=clang \
   -DLFH_FUZZ_SECONDS="${LFH_FUZZ_SECONDS:-30}"
 cmake --build build-fuzz --target fuzz_bundle_run
+cmake --build build-fuzz --target fuzz_avro_run
 
 # One closing line for both suites, in the plain form CI reads.
 total=0

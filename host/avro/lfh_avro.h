@@ -176,6 +176,12 @@ lfh_avro_codec lfh_avro_reader_codec(const lfh_avro_reader *r);
  * marker, CRC mismatch, truncated file) with a message naming the file and offset. */
 int lfh_avro_reader_next(lfh_avro_reader *r, const uint8_t **data, size_t *len,
                          int64_t *count, lf_error *err);
+/* Additions (lfh_avro owner): the name given to lfh_avro_reader_open; the byte offset of
+ * the block lfh_avro_reader_next returned last, for callers' own error messages; and the
+ * limit on a decompressed block (default 256 MiB; fuzzers lower it). */
+const char *lfh_avro_reader_name(const lfh_avro_reader *r);
+size_t lfh_avro_reader_block_offset(const lfh_avro_reader *r);
+void lfh_avro_reader_set_max_block(lfh_avro_reader *r, size_t bytes);
 
 /* ------------------------------------------------------------ generic values */
 
@@ -203,12 +209,19 @@ struct lfh_avro_value {
 typedef struct lfh_avro_arena lfh_avro_arena;
 lfh_avro_arena *lfh_avro_arena_new(void);
 void lfh_avro_arena_free(lfh_avro_arena *a);
+/* Additions: frees every value decoded so far but keeps the memory for reuse (decode a
+ * record, use it, reset); and a cap on the bytes an arena may hold (default 1 GiB), which
+ * bounds what hostile counts can make the decoder allocate — LF_ERR_DATA beyond it. */
+void lfh_avro_arena_reset(lfh_avro_arena *a);
+void lfh_avro_arena_set_limit(lfh_avro_arena *a, size_t bytes);
 
 /* Decodes one datum of `schema` from [*p, end), advancing *p. Bounded: refuses lengths
  * beyond the block and nesting deeper than 64. */
 int lfh_avro_decode(const lfh_avro_schema *schema, const uint8_t **p, const uint8_t *end,
                     lfh_avro_arena *a, lfh_avro_value *out, lf_error *err);
-/* The record field `name` of a decoded record (unions unwrapped), or NULL. */
+/* The record field `name` of a decoded record (unions unwrapped), or NULL when `rec` is
+ * not a record or has no such field. A null value is returned as a value whose
+ * schema->type is LFH_AVRO_NULL, so "absent field" and "null" stay distinguishable. */
 const lfh_avro_value *lfh_avro_get(const lfh_avro_value *rec, const char *name);
 
 #endif
