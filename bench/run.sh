@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds the release tree and runs the benchmarks on one core, printing their tables:
+#   bench/run.sh [--rows N]     (rows for the append bench, default 1000000)
+# The build tree is build/ (BENCH_BUILD_DIR overrides it).
+# bench_avro_write exists only where pkg-config finds Avro C (libavro-dev). The DuckDB
+# comparison comes with the table scan benchmark.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows=()
+if [ $# -gt 0 ]; then
+  [ $# -eq 2 ] && [ "$1" = --rows ] || { echo "usage: bench/run.sh [--rows N]" >&2; exit 2; }
+  rows=(--rows "$2")
+fi
+dir=${BENCH_BUILD_DIR:-build}
+bash scripts/build.sh "$dir"
+bin=$dir/bin
+
+echo "## Arrow <-> Avro binary (bench_avro_codec)"
+echo
+"$bin/bench_avro_codec"
+echo
+echo "## Avro container append (bench_avro_write)"
+echo
+if [ -x "$bin/bench_avro_write" ]; then
+  "$bin/bench_avro_write" "${rows[@]}"
+else
+  echo "skipped: Avro C not found by pkg-config (apt-get install libavro-dev, then rebuild)"
+fi
