@@ -557,7 +557,7 @@ static int aa_size_list(aa_col *c, int64_t lo, int64_t hi, const uint8_t *skip, 
   size_t ni = (size_t)(c->ihi - c->ilo);
   if (aa_grow_scratch(c, ni, 1))
     return lf_error_set(err, LF_ERR_NOMEM, "out of memory encoding '%s'", c->path);
-  memset(c->isz, 0, ni * sizeof *c->isz);
+  if (ni) memset(c->isz, 0, ni * sizeof *c->isz); /* isz is NULL until a chunk has items */
   c->kid_skip = (skip || c->valid) ? aa_item_skip(c, lo, hi, skip) : NULL;
   int rc = aa_size(&c->kids[0], c->ilo, c->ihi, c->kid_skip, c->isz, err);
   if (rc != LF_OK) return rc;
