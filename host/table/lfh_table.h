@@ -1,0 +1,121 @@
+/*
+ * lfh_table — an Iceberg v2 table in an object store: create, open, append, scan
+ * (DESIGN.md "Storage", "Exactly-once"; issue 3 items 2, 4, 5). It puts together the
+ * store (lfh_store), the metadata model (lfh_table_meta), manifests (lfh_manifest) and
+ * the Arrow<->Avro codecs (lfh_avro_arrow).
+ *
+ * Layout under the table's key prefix ("<catalog>/<schema>/<table>"):
+ *   metadata/vN.metadata.json           one per commit, created with put_if_absent
+ *   metadata/version-hint.text          "N", best effort (a hint, never trusted alone)
+ *   metadata/snap-<id>-<attempt>-<uuid>.avro   manifest lists
+ *   metadata/<uuid>-m0.avro             manifests
+ *   data/<uuid>.avro                    data files
+ * Paths inside metadata are absolute URIs (lfh_store_uri), as v2 requires.
+ *
+ * Commit protocol: data file and manifest are written first under fresh names, then the
+ * manifest list, then v(N+1).metadata.json with put_if_absent. The loser of a race
+ * re-reads the newest metadata and re-applies its append on top of it (data file and
+ * manifest reused; manifest list and metadata rewritten), up to LFH_TABLE_MAX_RETRIES.
+ *
+ * Ownership: an lfh_table borrows its store (which must outlive it) and owns its current
+ * metadata. An lfh_table is not thread-safe; processes and other handles may commit to
+ * the same table concurrently. Errors: negative lf_status codes, a one-line message in
+ * `err` that names the file involved.
+ */
+#ifndef LFH_TABLE_H
+#define LFH_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lf/lf_arrow.h"
+#include "lf/lf_plugin.h"
+#include "store/lfh_store.h"
+#include "table/lfh_manifest.h"
+#include "table/lfh_table_meta.h"
+
+#define LFH_TABLE_MAX_RETRIES 1000 /* commit attempts; contention is resolved, not fatal */
+#define LFH_TABLE_PROP_CODEC "write.avro.compression-codec"
+
+typedef struct lfh_table lfh_table;
+
+/* Creates a table at `prefix` from an Arrow struct schema (borrowed; field ids assigned
+ * as Java does) with `props` (borrowed, may be NULL). The codec property is validated
+ * here: deflate (default), gzip (= deflate), snappy, uncompressed / null. LF_ERR_CONFLICT
+ * when a table already exists there. *out is owned by the caller (lfh_table_close). */
+int lfh_table_create(lfh_store *s, const char *prefix, const struct ArrowSchema *schema,
+                     const lfh_kvs *props, lfh_table **out, lf_error *err);
+/* Opens the newest version: version-hint.text, then probing vN+1, vN+2... (the hint may
+ * lag behind). LF_ERR_NOT_FOUND when there is no table at `prefix`. */
+int lfh_table_open(lfh_store *s, const char *prefix, lfh_table **out, lf_error *err);
+/* Moves to the newest version, which other writers may have committed. */
+int lfh_table_refresh(lfh_table *t, lf_error *err);
+void lfh_table_close(lfh_table *t);
+
+/* The current metadata (owned by the table, valid until the next refresh or commit) and
+ * its version N. */
+const lfh_table_meta *lfh_table_metadata(const lfh_table *t);
+int64_t lfh_table_version(const lfh_table *t);
+
+/* Exactly-once: the newest epoch flow `flow_id` committed in the current ancestry
+ * (refreshed first). Returns 1 with *epoch and *snapshot_id (either may be NULL), 0 when
+ * the flow never committed. */
+int lfh_table_find_flow(lfh_table *t, const char *flow_id, int64_t *epoch,
+                        int64_t *snapshot_id, lf_error *err);
+
+/* ------------------------------------------------------------ append */
+
+/* One append transaction: any number of batches -> one Avro data file -> one snapshot. */
+typedef struct lfh_table_append lfh_table_append;
+
+/* Starts an append of batches of `schema` (a "+s" struct, borrowed for the call). Its
+ * columns must be columns of the table's current schema (LF_ERR_SCHEMA otherwise);
+ * missing optional columns are written as null. Owned by the caller (free it after
+ * commit, or instead of it to abandon). */
+int lfh_table_append_begin(lfh_table *t, const struct ArrowSchema *schema,
+                           lfh_table_append **out, lf_error *err);
+/* Encodes `batch` (borrowed) into the data file being built in memory. */
+int lfh_table_append_batch(lfh_table_append *a, const struct ArrowArray *batch, lf_error *err);
+/* Writes the data file and manifest, then commits a snapshot whose summary holds
+ * `props` (borrowed, may be NULL: lf.flow-id, lf.epoch, upstream ids...) and Java's
+ * figures. When `props` carry lf.flow-id and lf.epoch and the table already holds that
+ * flow at an epoch >= this one (found at the start or while retrying a conflict), nothing
+ * is committed and LF_ERR_CONFLICT is returned: a re-run epoch is a no-op. The new
+ * snapshot id goes to *snapshot_id (may be NULL). At most once per transaction. */
+int lfh_table_append_commit(lfh_table_append *a, const lfh_kvs *props, int64_t *snapshot_id,
+                            lf_error *err);
+void lfh_table_append_free(lfh_table_append *a);
+
+/* ------------------------------------------------------------ scans */
+
+/* Which snapshot(s) a scan reads. Zeroed = the current snapshot, every column. */
+typedef struct lfh_scan_opts {
+  int64_t snapshot_id;      /* 0: current (or as_of_ms) */
+  int64_t as_of_ms;         /* non-zero: the snapshot current at this time (ms) */
+  int64_t from_snapshot_id; /* non-zero: incremental, files added in (from, snapshot] */
+  const char *const *columns; /* top-level projection, in output order; NULL = all */
+  size_t n_columns;
+} lfh_scan_opts;
+
+/* The data files a scan reads, with their manifest entries (sequence numbers inherited). */
+typedef struct lfh_scan_plan {
+  int64_t snapshot_id; /* LFH_NO_SNAPSHOT for an empty table */
+  lfh_manifest_entry *files;
+  size_t n_files;
+} lfh_scan_plan;
+
+int lfh_table_plan(lfh_table *t, const lfh_scan_opts *o, lfh_scan_plan *out, lf_error *err);
+void lfh_scan_plan_free(lfh_scan_plan *p);
+
+/* One decoded batch: `batch` is moved to the callee (release it or move it on);
+ * `schema` is borrowed for the call. Non-zero stops the scan with that value. */
+typedef int (*lfh_scan_fn)(void *ctx, const struct ArrowSchema *schema,
+                           struct ArrowArray *batch);
+
+/* Plans, then decodes each data file into batches (at most LFH_SCAN_BATCH_ROWS rows,
+ * block boundaries permitting) delivered in order to `fn`. */
+#define LFH_SCAN_BATCH_ROWS 65536
+int lfh_table_scan(lfh_table *t, const lfh_scan_opts *o, lfh_scan_fn fn, void *ctx,
+                   lf_error *err);
+
+#endif

@@ -1,0 +1,38 @@
+/* lfh_table_internal — what the lfh_table*.c files share; not an API. */
+#ifndef LFH_TABLE_INTERNAL_H
+#define LFH_TABLE_INTERNAL_H
+
+#include "avro/lfh_avro.h"
+#include "table/lfh_table.h"
+
+struct lfh_table {
+  lfh_store *store;     /* borrowed */
+  char *prefix;         /* owned: "<catalog>/<schema>/<table>" */
+  lfh_table_meta *meta; /* owned: version `version` */
+  int64_t version;
+};
+
+/* "<prefix>/<rest>" into buf; LF_ERR_INVALID when it does not fit. */
+int lfh_table_key(const lfh_table *t, char *buf, size_t cap, const char *rest, lf_error *err);
+/* The store key of an absolute URI under the store root (a pointer into `uri`), or NULL. */
+const char *lfh_table_uri_key(const lfh_table *t, const char *uri);
+/* Reads the object behind an absolute URI found in metadata into `out`. */
+int lfh_table_get_uri(lfh_table *t, const char *uri, lfh_buf *out, lf_error *err);
+/* A random RFC 4122 v4 uuid, 36 characters and a NUL. */
+int lfh_table_uuid(char out[37], lf_error *err);
+/* Installs `m` (moved) as version `version`. */
+void lfh_table_install(lfh_table *t, lfh_table_meta *m, int64_t version);
+/* Writes version-hint.text with t->version, best effort. */
+void lfh_table_write_hint(lfh_table *t);
+/* Publishes `m` as metadata/v`v`.metadata.json with put_if_absent (LF_ERR_CONFLICT when
+ * another commit took that version). */
+int lfh_table_publish(lfh_table *t, const lfh_table_meta *m, int64_t v, lf_error *err);
+/* The data-file codec of `props` (LFH_TABLE_PROP_CODEC; deflate when absent). */
+int lfh_table_codec(const lfh_kvs *props, lfh_avro_codec *out, lf_error *err);
+/* Sets "<prefix>: out of memory" and returns LF_ERR_NOMEM. */
+int lfh_table_oom(lf_error *err, const char *prefix);
+/* The manifest list of snapshot `s`, read and parsed; *out owned by the caller. */
+int lfh_table_read_list(lfh_table *t, const lfh_snapshot *s, lfh_manifest_list **out,
+                        lf_error *err);
+
+#endif
