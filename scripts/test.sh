@@ -14,6 +14,9 @@ echo "== normal build"
 bash scripts/build.sh build
 ctest --test-dir build --output-on-failure -j"$jobs" | tee build/ctest.log
 
+echo "== release build (-O3: gcc warns about more there; compiled, not re-tested)"
+bash scripts/build.sh build-rel -DCMAKE_BUILD_TYPE=Release
+
 echo "== sanitizer build (ASan + UBSan)"
 bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DLFH_SANITIZE=ON
 ctest --test-dir build-asan --output-on-failure -j"$jobs" | tee build-asan/ctest.log

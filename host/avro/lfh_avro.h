@@ -102,11 +102,14 @@ static inline size_t lfh_avro_put_long(uint8_t *p, int64_t v) {
   return n;
 }
 
-/* Reads a zig-zag varint; 0, or -1 when it is truncated or longer than 10 bytes. */
+/* Reads a zig-zag varint; 0, or -1 when it is truncated or longer than 10 bytes. *out is
+ * 0 on failure: always written, so callers' error paths never read an indeterminate value
+ * (and optimisers can see that). */
 static inline int lfh_avro_get_long(const uint8_t **p, const uint8_t *end, int64_t *out) {
   uint64_t z = 0;
   unsigned shift = 0;
   const uint8_t *q = *p;
+  *out = 0;
   for (;;) {
     if (q >= end || shift > 63) return -1;
     uint8_t b = *q++;

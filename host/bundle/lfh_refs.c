@@ -191,7 +191,7 @@ static void unknown_ref(lfh_resolver *r, const char *ref, const char *const *seg
       if (k) bad |= sb_add(&sb, ".", 1);
       bad |= sb_add(&sb, seg, strlen(seg));
     }
-    if (bad || asprintf(&hint, "did you mean '${%s}'?", sb.s) < 0) hint = NULL;
+    if (bad || !sb.s || asprintf(&hint, "did you mean '${%s}'?", sb.s) < 0) hint = NULL;
     free(sb.s);
   }
   lfh_diag_add(r->d, LFH_SEV_ERROR, &t->node->mark, t->path, hint, "unknown reference '${%s}'",
