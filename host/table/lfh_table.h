@@ -118,4 +118,52 @@ typedef int (*lfh_scan_fn)(void *ctx, const struct ArrowSchema *schema,
 int lfh_table_scan(lfh_table *t, const lfh_scan_opts *o, lfh_scan_fn fn, void *ctx,
                    lf_error *err);
 
+/* ------------------------------------------------------------ rewrites (maintenance) */
+
+/* A copy-on-write overwrite: removes whole data files and adds new ones in one snapshot
+ * (operation "overwrite"). Its manifest lists the new files as ADDED, the removed ones as
+ * DELETED and every other live file as EXISTING. On a commit race every removed file must
+ * still be live in the newer base (LF_ERR_CONFLICT naming the file otherwise); the rest
+ * of the rewrite is then re-applied on top of it. */
+typedef struct lfh_table_overwrite lfh_table_overwrite;
+
+/* Starts an overwrite removing `remove_paths` (absolute URIs as in the scan plan; copied)
+ * and adding batches of `schema` ("+s", borrowed for the call; NULL: no new rows). Owned
+ * by the caller (free it after commit, or instead of it to abandon). */
+int lfh_table_overwrite_begin(lfh_table *t, const char *const *remove_paths, size_t n_remove,
+                              const struct ArrowSchema *schema, lfh_table_overwrite **out,
+                              lf_error *err);
+int lfh_table_overwrite_batch(lfh_table_overwrite *ow, const struct ArrowArray *batch,
+                              lf_error *err);
+/* Writes the new data files and commits; summary `props` as lfh_table_append_commit. */
+int lfh_table_overwrite_commit(lfh_table_overwrite *ow, const lfh_kvs *props,
+                               int64_t *snapshot_id, lf_error *err);
+void lfh_table_overwrite_free(lfh_table_overwrite *ow);
+
+/* Full refresh: a snapshot (operation "delete") removing every file live at commit time. */
+int lfh_table_truncate(lfh_table *t, const lfh_kvs *props, int64_t *snapshot_id, lf_error *err);
+
+/* Compaction: reads every live file of the current snapshot (in memory), optionally sorts
+ * the rows by top-level `sort_columns` (ascending, nulls first, stable; int32/int64/
+ * timestamp/double/bool/utf8/binary), writes them as files of at most `target_file_rows`
+ * rows (0: one file) and commits operation "replace" (same rows, files swapped). Nothing
+ * is committed (*snapshot_id = 0) when there is at most one file and no sort. */
+int lfh_table_compact(lfh_table *t, int64_t target_file_rows, const char *const *sort_columns,
+                      size_t n_sort, const lfh_kvs *props, int64_t *snapshot_id, lf_error *err);
+
+/* Expires snapshots older than `older_than_ms`, keeping the `retain_last` newest of the
+ * current ancestry and every snapshot a ref points at; the snapshot-log loses the expired
+ * ids. After the commit, files that only expired snapshots reached (manifest lists,
+ * manifests, data files) are deleted from the store. Counts go to *n_expired / *n_deleted
+ * (either may be NULL). */
+int lfh_table_expire_snapshots(lfh_table *t, int64_t older_than_ms, int retain_last,
+                               size_t *n_expired, size_t *n_deleted, lf_error *err);
+
+/* Deletes objects under data/ and metadata/ last modified before `older_than_ms` that the
+ * current metadata does not reach (any snapshot's list, manifests or data files, the
+ * metadata-log). Never deletes version-hint.text nor vN.metadata.json with N at or above
+ * the current version (a concurrent commit may be publishing). */
+int lfh_table_remove_orphans(lfh_table *t, int64_t older_than_ms, size_t *n_deleted,
+                             lf_error *err);
+
 #endif

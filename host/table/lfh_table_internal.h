@@ -35,4 +35,18 @@ int lfh_table_oom(lf_error *err, const char *prefix);
 int lfh_table_read_list(lfh_table *t, const lfh_snapshot *s, lfh_manifest_list **out,
                         lf_error *err);
 
+/* Rewrites (lfh_table_write.c), shared with compaction (lfh_table_maint.c). */
+#include "avro/lfh_avro_arrow.h"
+/* An lfh_table_overwrite committing operation `op` (static string) whose new files roll
+ * over at `target_rows` rows (0: one file). */
+int lfh_table_rewrite_begin(lfh_table *t, const char *op, const char *const *remove_paths,
+                            size_t n_remove, int64_t target_rows, lfh_table_overwrite **out,
+                            lf_error *err);
+/* The Avro record schema new files are written with (for encoders of other batches). */
+const lfh_avro_schema *lfh_table_rewrite_avro(const lfh_table_overwrite *ow);
+/* Appends rows [first, first + n) of `batch` encoded by `enc`. */
+int lfh_table_rewrite_rows(lfh_table_overwrite *ow, lfh_avro_arrow_encoder *enc,
+                           const struct ArrowArray *batch, int64_t first, int64_t n,
+                           lf_error *err);
+
 #endif
