@@ -7,6 +7,7 @@
 
 #include "lf/lf_plugin.h"
 #include "lfh_cmd_plugins.h"
+#include "lfh_cmd_table.h"
 #include "lfh_cmd_validate.h"
 
 typedef struct command {
@@ -19,6 +20,7 @@ static const command commands[] = {
     {"validate", "check a bundle: keys, references, pipelines, jobs, plugin options",
      lfh_cmd_validate},
     {"plugins", "list plugins, describe a stage, check a plugin file", lfh_cmd_plugins},
+    {"table", "describe, history, show, optimize, vacuum an Iceberg table", lfh_cmd_table},
 };
 
 static void usage(FILE *out) {
