@@ -28,6 +28,7 @@ bash scripts/build.sh build-fuzz -DLFH_FUZZ=ON -DCMAKE_C_COMPILER=clang \
   -DLFH_FUZZ_SECONDS="${LFH_FUZZ_SECONDS:-30}"
 cmake --build build-fuzz --target fuzz_bundle_run
 cmake --build build-fuzz --target fuzz_avro_run
+cmake --build build-fuzz --target fuzz_metadata_run
 
 # One closing line for both suites, in the plain form CI reads.
 total=0
