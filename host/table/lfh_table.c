@@ -274,3 +274,24 @@ int lfh_table_read_list(lfh_table *t, const lfh_snapshot *s, lfh_manifest_list *
   lfh_buf_free(&b);
   return rc;
 }
+
+int lfh_table_put_new(lfh_table *t, const char *rest, const lfh_buf *data, char **uri,
+                      lf_error *err) {
+  char key[1024];
+  int rc = lfh_table_key(t, key, sizeof(key), rest, err);
+  if (rc == LF_OK) rc = lfh_store_put_if_absent(t->store, key, data->data, data->len, err);
+  if (rc == LF_OK && !(*uri = lfh_store_uri(t->store, key))) rc = lfh_table_oom(err, t->prefix);
+  return rc;
+}
+
+void lfh_table_added_entry(lfh_manifest_entry *e, int64_t snapshot_id, int64_t records,
+                           int64_t size) {
+  e->status = LFH_ENTRY_ADDED;
+  e->snapshot_id = snapshot_id;
+  e->sequence_number = e->file_sequence_number = LFH_SEQ_NONE; /* inherited on read */
+  e->file.content = LFH_CONTENT_DATA;
+  e->file.file_format = (char *)"AVRO";
+  e->file.record_count = records;
+  e->file.file_size_in_bytes = size;
+  e->file.sort_order_id = 0; /* the unsorted order */
+}

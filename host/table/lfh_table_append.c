@@ -92,17 +92,6 @@ int lfh_table_append_batch(lfh_table_append *a, const struct ArrowArray *batch, 
 
 /* ------------------------------------------------------------ files */
 
-/* Writes `data` at a fresh key "<prefix>/<dir>/<name>" and returns its URI (malloc'd). */
-static int put_new(lfh_table *t, const char *rest, const lfh_buf *data, char **uri,
-                   lf_error *err) {
-  char key[1024];
-  int rc = lfh_table_key(t, key, sizeof(key), rest, err);
-  if (rc == LF_OK) rc = lfh_store_put_if_absent(t->store, key, data->data, data->len, err);
-  if (rc == LF_OK && !(*uri = lfh_store_uri(t->store, key)))
-    rc = LF_ERR_NOMEM; /* until the allocations below succeed */
-  return rc;
-}
-
 /* The data file, then its manifest; `mf` gets the manifest's list record (its sequence
  * numbers are set per attempt). mf->manifest_path is malloc'd. */
 static int write_files(lfh_table_append *a, lfh_manifest_file *mf, lf_error *err) {
@@ -115,15 +104,8 @@ static int write_files(lfh_table_append *a, lfh_manifest_file *mf, lf_error *err
   int rc = lfh_table_uuid(uuid, err);
   if (rc != LF_OK) return rc;
   snprintf(rest, sizeof(rest), "data/%s.avro", uuid);
-  if ((rc = put_new(t, rest, &a->file, &e.file.file_path, err)) != LF_OK) goto fail;
-  e.status = LFH_ENTRY_ADDED;
-  e.snapshot_id = a->snapshot_id;
-  e.sequence_number = e.file_sequence_number = LFH_SEQ_NONE; /* inherited on read */
-  e.file.content = LFH_CONTENT_DATA;
-  e.file.file_format = (char *)"AVRO";
-  e.file.record_count = a->records;
-  e.file.file_size_in_bytes = (int64_t)a->file.len;
-  e.file.sort_order_id = 0; /* the unsorted order */
+  if ((rc = lfh_table_put_new(t, rest, &a->file, &e.file.file_path, err)) != LF_OK) goto fail;
+  lfh_table_added_entry(&e, a->snapshot_id, a->records, (int64_t)a->file.len);
   rc = LF_ERR_NOMEM; /* until the allocations below succeed */
   if (!(spec = lfh_table_meta_spec_fields_json(t->meta, t->meta->default_spec_id))) goto fail;
   lfh_manifest_header h = {lfh_table_meta_current_schema(t->meta), spec,
@@ -133,7 +115,7 @@ static int write_files(lfh_table_append *a, lfh_manifest_file *mf, lf_error *err
   if ((rc = lfh_manifest_write(&man, &h, &e, 1, codec, err)) != LF_OK) goto fail;
   if ((rc = lfh_table_uuid(uuid, err)) != LF_OK) goto fail;
   snprintf(rest, sizeof(rest), "metadata/%s-m0.avro", uuid);
-  if ((rc = put_new(t, rest, &man, &mf->manifest_path, err)) != LF_OK) goto fail;
+  if ((rc = lfh_table_put_new(t, rest, &man, &mf->manifest_path, err)) != LF_OK) goto fail;
   mf->manifest_length = (int64_t)man.len;
   mf->partition_spec_id = t->meta->default_spec_id;
   mf->content = LFH_MANIFEST_DATA;
@@ -217,7 +199,7 @@ static int write_list(attempt *at, const lfh_snapshot *prev, int64_t seq, char *
   if ((rc = lfh_table_uuid(uuid, err)) != LF_OK) goto fail;
   snprintf(rest, sizeof(rest), "metadata/snap-%" PRId64 "-%d-%s.avro", at->a->snapshot_id, at->n,
            uuid);
-  if ((rc = put_new(t, rest, &out, uri, err)) != LF_OK) goto fail;
+  if ((rc = lfh_table_put_new(t, rest, &out, uri, err)) != LF_OK) goto fail;
   rc = LF_ERR_NOMEM; /* until the allocations below succeed */
   if (!(at->list_key = strdup(lfh_table_uri_key(t, *uri)))) goto fail;
   rc = LF_OK;

@@ -31,6 +31,17 @@ int lfh_table_publish(lfh_table *t, const lfh_table_meta *m, int64_t v, lf_error
 int lfh_table_codec(const lfh_kvs *props, lfh_avro_codec *out, lf_error *err);
 /* Sets "<prefix>: out of memory" and returns LF_ERR_NOMEM. */
 int lfh_table_oom(lf_error *err, const char *prefix);
+
+/* Stores `data` as a new object "<prefix>/<rest>" (create-if-absent: names carry a fresh
+ * UUID, so an existing object means a bug, not a race) and sets *uri (malloc'd). */
+int lfh_table_put_new(lfh_table *t, const char *rest, const lfh_buf *data, char **uri,
+                      lf_error *err);
+
+/* Fills `e` as the ADDED entry of a new Avro data file of this commit. Its sequence
+ * numbers stay null so readers inherit them from the manifest list. The file path is set
+ * by the caller (lfh_table_put_new). */
+void lfh_table_added_entry(lfh_manifest_entry *e, int64_t snapshot_id, int64_t records,
+                           int64_t size);
 /* The manifest list of snapshot `s`, read and parsed; *out owned by the caller. */
 int lfh_table_read_list(lfh_table *t, const lfh_snapshot *s, lfh_manifest_list **out,
                         lf_error *err);

@@ -109,16 +109,6 @@ int lfh_table_overwrite_begin(lfh_table *t, const char *const *remove_paths, siz
 
 /* ------------------------------------------------------------ data files */
 
-/* Writes `data` at a fresh key "<prefix>/<rest>"; *uri (malloc'd) gets its URI. */
-static int rw_put_new(lfh_table *t, const char *rest, const lfh_buf *data, char **uri,
-                      lf_error *err) {
-  char key[1024];
-  int rc = lfh_table_key(t, key, sizeof(key), rest, err);
-  if (rc == LF_OK) rc = lfh_store_put_if_absent(t->store, key, data->data, data->len, err);
-  if (rc == LF_OK && !(*uri = lfh_store_uri(t->store, key))) rc = lfh_table_oom(err, t->prefix);
-  return rc;
-}
-
 /* Stores the file being built and records it as an ADDED entry. */
 static int rw_finish_file(lfh_table_overwrite *ow, lf_error *err) {
   char uuid[37], rest[128];
@@ -130,15 +120,8 @@ static int rw_finish_file(lfh_table_overwrite *ow, lf_error *err) {
   if (lfh_grow(&ow->added, &ow->cap_added, ow->n_added + 1, sizeof(*ow->added), 8) != 0)
     return lfh_table_oom(err, ow->t->prefix);
   snprintf(rest, sizeof(rest), "data/%s.avro", uuid);
-  if ((rc = rw_put_new(ow->t, rest, &ow->file, &e.file.file_path, err)) != LF_OK) return rc;
-  e.status = LFH_ENTRY_ADDED;
-  e.snapshot_id = ow->snapshot_id;
-  e.sequence_number = e.file_sequence_number = LFH_SEQ_NONE; /* inherited on read */
-  e.file.content = LFH_CONTENT_DATA;
-  e.file.file_format = (char *)"AVRO";
-  e.file.record_count = ow->file_rows;
-  e.file.file_size_in_bytes = (int64_t)ow->file.len;
-  e.file.sort_order_id = 0;
+  if ((rc = lfh_table_put_new(ow->t, rest, &ow->file, &e.file.file_path, err)) != LF_OK) return rc;
+  lfh_table_added_entry(&e, ow->snapshot_id, ow->file_rows, (int64_t)ow->file.len);
   ow->added[ow->n_added++] = e;
   lfh_avro_writer_free(ow->w);
   ow->w = NULL;
@@ -293,7 +276,7 @@ static int rw_write_manifest(rw_attempt *at, lfh_manifest_file *mf, lf_error *er
                            t->meta->default_spec_id, LFH_MANIFEST_DATA};
   rc = lfh_manifest_write(&man, &h, at->entries, at->n_entries, at->ow->codec, err);
   snprintf(rest, sizeof(rest), "metadata/%s-m0.avro", uuid);
-  if (rc == LF_OK) rc = rw_put_new(t, rest, &man, &mf->manifest_path, err);
+  if (rc == LF_OK) rc = lfh_table_put_new(t, rest, &man, &mf->manifest_path, err);
   if (rc == LF_OK && !(at->man_key = strdup(lfh_table_uri_key(t, mf->manifest_path))))
     rc = lfh_table_oom(err, t->prefix);
   mf->manifest_length = (int64_t)man.len;
@@ -323,7 +306,7 @@ static int rw_write_list(rw_attempt *at, const lfh_snapshot *prev, int64_t seq, 
   if (rc == LF_OK) rc = lfh_table_uuid(uuid, err);
   snprintf(rest, sizeof(rest), "metadata/snap-%" PRId64 "-%d-%s.avro", at->ow->snapshot_id,
            at->n, uuid);
-  if (rc == LF_OK) rc = rw_put_new(t, rest, &out, uri, err);
+  if (rc == LF_OK) rc = lfh_table_put_new(t, rest, &out, uri, err);
   if (rc == LF_OK && !(at->list_key = strdup(lfh_table_uri_key(t, *uri))))
     rc = lfh_table_oom(err, t->prefix);
   free(mf.manifest_path);
