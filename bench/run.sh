@@ -26,3 +26,7 @@ if [ -x "$bin/bench_avro_write" ]; then
 else
   echo "skipped: Avro C not found by pkg-config (apt-get install libavro-dev, then rebuild)"
 fi
+echo
+echo "## Iceberg table append and scan, per codec, to \$TMPDIR (bench_table)"
+echo
+"$bin/bench_table" "${rows[@]}"
