@@ -295,3 +295,16 @@ void lfh_table_added_entry(lfh_manifest_entry *e, int64_t snapshot_id, int64_t r
   e->file.file_size_in_bytes = size;
   e->file.sort_order_id = 0; /* the unsorted order */
 }
+
+int lfh_table_commit_retry(lfh_table *t, lfh_commit_attempt_fn attempt, void *ctx,
+                           lf_error *err) {
+  for (int n = 1;; n++) {
+    int raced = 0;
+    int rc = attempt(ctx, n, &raced, err);
+    if (rc == LF_OK || !raced) return rc;
+    if (n >= LFH_TABLE_MAX_RETRIES)
+      return lf_error_set(err, LF_ERR_CONFLICT, "%s: commit lost %d races in a row", t->prefix,
+                          n);
+    if ((rc = lfh_table_refresh(t, err)) != LF_OK) return rc;
+  }
+}

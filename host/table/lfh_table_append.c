@@ -263,20 +263,15 @@ static void drop_list(attempt *at) {
   at->list_key = NULL;
 }
 
-/* Re-applies the append on top of each newer version until it wins (bounded). A conflict
- * found by the epoch check (no manifest list written) is final: a re-run epoch. */
-static int commit_loop(attempt *at, lf_error *err) {
-  lfh_table *t = at->a->t;
-  for (at->n = 1;; at->n++) {
-    int rc = try_commit(at, err);
-    int raced = rc == LF_ERR_CONFLICT && at->list_key != NULL;
-    if (rc != LF_OK) drop_list(at);
-    if (!raced) return rc;
-    if (at->n >= LFH_TABLE_MAX_RETRIES)
-      return lf_error_set(err, LF_ERR_CONFLICT, "%s: commit lost %d races in a row", t->prefix,
-                          at->n);
-    if ((rc = lfh_table_refresh(t, err)) != LF_OK) return rc;
-  }
+/* One attempt at re-applying the append on the newest version. A conflict found by the
+ * epoch check (no manifest list written) is final, not a race: a re-run epoch. */
+static int append_attempt(void *ctx, int n, int *raced, lf_error *err) {
+  attempt *at = ctx;
+  at->n = n;
+  int rc = try_commit(at, err);
+  *raced = rc == LF_ERR_CONFLICT && at->list_key != NULL;
+  if (rc != LF_OK) drop_list(at);
+  return rc;
 }
 
 int lfh_table_append_commit(lfh_table_append *a, const lfh_kvs *props, int64_t *snapshot_id,
@@ -290,7 +285,7 @@ int lfh_table_append_commit(lfh_table_append *a, const lfh_kvs *props, int64_t *
   int rc = lfh_table_refresh(a->t, err);
   if (rc == LF_OK) rc = check_epoch(a->t, props, err); /* before writing anything */
   if (rc == LF_OK && a->records > 0 && (rc = write_files(a, &mf, err)) == LF_OK) at.mf = &mf;
-  if (rc == LF_OK) rc = commit_loop(&at, err);
+  if (rc == LF_OK) rc = lfh_table_commit_retry(a->t, append_attempt, &at, err);
   if (rc == LF_OK) lfh_table_write_hint(a->t);
   if (rc == LF_OK && snapshot_id) *snapshot_id = a->snapshot_id;
   free(mf.manifest_path);

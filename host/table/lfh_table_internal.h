@@ -40,6 +40,16 @@ int lfh_table_put_new(lfh_table *t, const char *rest, const lfh_buf *data, char 
 /* Fills `e` as the ADDED entry of a new Avro data file of this commit. Its sequence
  * numbers stay null so readers inherit them from the manifest list. The file path is set
  * by the caller (lfh_table_put_new). */
+/* One commit attempt: returns LF_OK when it published, or an error with *raced = 1 when
+ * it lost the create-if-absent race (retry on the newest version) and 0 when the error is
+ * final. `n` is the attempt number, from 1. The attempt cleans up after itself. */
+typedef int (*lfh_commit_attempt_fn)(void *ctx, int n, int *raced, lf_error *err);
+
+/* Runs `attempt` until it publishes, refreshing `t` after each lost race, at most
+ * LFH_TABLE_MAX_RETRIES times: the one retry policy of every kind of commit. */
+int lfh_table_commit_retry(lfh_table *t, lfh_commit_attempt_fn attempt, void *ctx,
+                           lf_error *err);
+
 void lfh_table_added_entry(lfh_manifest_entry *e, int64_t snapshot_id, int64_t records,
                            int64_t size);
 /* The manifest list of snapshot `s`, read and parsed; *out owned by the caller. */

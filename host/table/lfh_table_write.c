@@ -409,18 +409,14 @@ static void rw_drop(rw_attempt *at) {
   at->man_key = at->list_key = NULL;
 }
 
-static int rw_commit_loop(rw_attempt *at, lf_error *err) {
-  lfh_table *t = at->ow->t;
-  for (at->n = 1;; at->n++) {
-    int rc = rw_try(at, err);
-    int raced = rc == LF_ERR_CONFLICT && at->list_key != NULL;
-    if (rc != LF_OK) rw_drop(at);
-    if (!raced) return rc;
-    if (at->n >= LFH_TABLE_MAX_RETRIES)
-      return lf_error_set(err, LF_ERR_CONFLICT, "%s: commit lost %d races in a row", t->prefix,
-                          at->n);
-    if ((rc = lfh_table_refresh(t, err)) != LF_OK) return rc;
-  }
+/* One attempt on the newest version; a removed file that is gone is final, not a race. */
+static int rw_attempt_fn(void *ctx, int n, int *raced, lf_error *err) {
+  rw_attempt *at = ctx;
+  at->n = n;
+  int rc = rw_try(at, err);
+  *raced = rc == LF_ERR_CONFLICT && at->list_key != NULL;
+  if (rc != LF_OK) rw_drop(at);
+  return rc;
 }
 
 int lfh_table_overwrite_commit(lfh_table_overwrite *ow, const lfh_kvs *props,
@@ -435,7 +431,7 @@ int lfh_table_overwrite_commit(lfh_table_overwrite *ow, const lfh_kvs *props,
   int rc = ow->w ? rw_flush_block(ow, err) : LF_OK;
   if (rc == LF_OK) rc = rw_finish_file(ow, err);
   if (rc == LF_OK) rc = lfh_table_refresh(ow->t, err);
-  if (rc == LF_OK) rc = rw_commit_loop(&at, err);
+  if (rc == LF_OK) rc = lfh_table_commit_retry(at.ow->t, rw_attempt_fn, &at, err);
   if (rc == LF_OK) lfh_table_write_hint(ow->t);
   if (rc == LF_OK && snapshot_id) *snapshot_id = ow->snapshot_id;
   rw_reset(&at);
