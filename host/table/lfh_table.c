@@ -308,3 +308,22 @@ int lfh_table_commit_retry(lfh_table *t, lfh_commit_attempt_fn attempt, void *ct
     if ((rc = lfh_table_refresh(t, err)) != LF_OK) return rc;
   }
 }
+
+int lfh_table_commit_snapshot(lfh_table *t, int64_t snapshot_id, const char *list_uri,
+                              const char *op, const lfh_kvs *summary, lf_error *err) {
+  lfh_table_meta *next = NULL;
+  char key[1024], *base_uri = NULL;
+  int rc = LF_ERR_NOMEM; /* until the allocation below succeeds */
+  snprintf(key, sizeof(key), "%s/metadata/v%" PRId64 ".metadata.json", t->prefix, t->version);
+  if (!(base_uri = lfh_store_uri(t->store, key))) goto fail;
+  lfh_snapshot_add add = {snapshot_id, list_uri, op, summary, 0};
+  if ((rc = lfh_table_meta_add_snapshot(t->meta, base_uri, &add, &next, err)) != LF_OK) goto fail;
+  if ((rc = lfh_table_publish(t, next, t->version + 1, err)) != LF_OK) goto fail;
+  lfh_table_install(t, next, t->version + 1);
+  next = NULL;
+fail:
+  if (rc == LF_ERR_NOMEM) lfh_table_oom(err, t->prefix);
+  lfh_table_meta_free(next);
+  free(base_uri);
+  return rc;
+}

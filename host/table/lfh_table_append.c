@@ -231,27 +231,19 @@ static int try_commit(attempt *at, lf_error *err) {
   lfh_table *t = at->a->t;
   const lfh_snapshot *prev = lfh_table_meta_current(t->meta);
   lfh_kvs summary = {0};
-  lfh_table_meta *next = NULL;
-  char *list_uri = NULL, *base_uri = NULL, key[1024];
+  char *list_uri = NULL;
   int rc = check_epoch(t, at->props, err);
   if (rc != LF_OK) return rc;
   if ((rc = write_list(at, prev, t->meta->last_sequence_number + 1, &list_uri, err)) != LF_OK)
     goto fail;
-  rc = LF_ERR_NOMEM; /* until the allocations below succeed */
-  if (build_summary(at, prev, &summary) != LF_OK) goto fail;
-  snprintf(key, sizeof(key), "%s/metadata/v%" PRId64 ".metadata.json", t->prefix, t->version);
-  if (!(base_uri = lfh_store_uri(t->store, key))) goto fail;
-  lfh_snapshot_add add = {at->a->snapshot_id, list_uri, "append", &summary, 0};
-  if ((rc = lfh_table_meta_add_snapshot(t->meta, base_uri, &add, &next, err)) != LF_OK) goto fail;
-  if ((rc = lfh_table_publish(t, next, t->version + 1, err)) != LF_OK) goto fail;
-  lfh_table_install(t, next, t->version + 1);
-  next = NULL;
+  if (build_summary(at, prev, &summary) != LF_OK) {
+    rc = lfh_table_oom(err, t->prefix);
+    goto fail;
+  }
+  rc = lfh_table_commit_snapshot(t, at->a->snapshot_id, list_uri, "append", &summary, err);
 fail:
-  if (rc == LF_ERR_NOMEM) lfh_table_oom(err, t->prefix);
-  lfh_table_meta_free(next);
   lfh_kvs_free(&summary);
   free(list_uri);
-  free(base_uri);
   return rc;
 }
 

@@ -40,6 +40,12 @@ int lfh_table_put_new(lfh_table *t, const char *rest, const lfh_buf *data, char 
 /* Fills `e` as the ADDED entry of a new Avro data file of this commit. Its sequence
  * numbers stay null so readers inherit them from the manifest list. The file path is set
  * by the caller (lfh_table_put_new). */
+/* Adds snapshot `snapshot_id` (manifest list `list_uri`, operation `op`, `summary`) on
+ * top of the current version and publishes v(N+1) create-if-absent; on success the table
+ * holds the new version. LF_ERR_CONFLICT when another commit took v(N+1) first. */
+int lfh_table_commit_snapshot(lfh_table *t, int64_t snapshot_id, const char *list_uri,
+                              const char *op, const lfh_kvs *summary, lf_error *err);
+
 /* One commit attempt: returns LF_OK when it published, or an error with *raced = 1 when
  * it lost the create-if-absent race (retry on the newest version) and 0 when the error is
  * final. `n` is the attempt number, from 1. The attempt cleans up after itself. */

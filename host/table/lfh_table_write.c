@@ -362,21 +362,11 @@ static void rw_reset(rw_attempt *at) {
 static int rw_publish(rw_attempt *at, const char *list_uri, lf_error *err) {
   lfh_table *t = at->ow->t;
   lfh_kvs summary = {0};
-  lfh_table_meta *next = NULL;
-  char key[1024], *base_uri = NULL;
-  int rc = LF_ERR_NOMEM; /* until the allocations below succeed */
-  snprintf(key, sizeof(key), "%s/metadata/v%" PRId64 ".metadata.json", t->prefix, t->version);
-  if (rw_summary(at, &summary) != LF_OK || !(base_uri = lfh_store_uri(t->store, key))) goto fail;
-  lfh_snapshot_add add = {at->ow->snapshot_id, list_uri, at->ow->op, &summary, 0};
-  if ((rc = lfh_table_meta_add_snapshot(t->meta, base_uri, &add, &next, err)) != LF_OK) goto fail;
-  if ((rc = lfh_table_publish(t, next, t->version + 1, err)) != LF_OK) goto fail;
-  lfh_table_install(t, next, t->version + 1);
-  next = NULL;
-fail:
-  if (rc == LF_ERR_NOMEM) lfh_table_oom(err, t->prefix);
-  lfh_table_meta_free(next);
+  int rc = rw_summary(at, &summary) != LF_OK
+               ? lfh_table_oom(err, t->prefix)
+               : lfh_table_commit_snapshot(t, at->ow->snapshot_id, list_uri, at->ow->op,
+                                           &summary, err);
   lfh_kvs_free(&summary);
-  free(base_uri);
   return rc;
 }
 
