@@ -15,6 +15,9 @@ import warnings
 import avro.datafile
 import avro.io
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "avro"))
+from field_ids import fields_without_id  # noqa: E402
+
 KEYS = {
     "data": ["iceberg.schema"],
     "manifest": ["schema", "schema-id", "partition-spec", "partition-spec-id",
@@ -22,27 +25,6 @@ KEYS = {
     "list": ["snapshot-id", "parent-snapshot-id", "sequence-number", "format-version",
              "iceberg.schema"],
 }
-
-
-def fields_without_id(schema, path, out, seen):
-    """Every record field reachable from `schema` that lacks a field-id."""
-    if isinstance(schema, list):
-        for b in schema:
-            fields_without_id(b, path, out, seen)
-    elif isinstance(schema, dict):
-        t = schema.get("type")
-        if t == "record":
-            if schema["name"] in seen:
-                return
-            seen.add(schema["name"])
-            for f in schema["fields"]:
-                if "field-id" not in f:
-                    out.append(path + f["name"])
-                fields_without_id(f["type"], path + f["name"] + ".", out, seen)
-        elif t == "array":
-            fields_without_id(schema["items"], path, out, seen)
-        elif t == "map":
-            fields_without_id(schema["values"], path, out, seen)
 
 
 def kind_of(path):
