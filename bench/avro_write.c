@@ -37,12 +37,7 @@
 #define AVROC_BUFFER (16u << 20) /* Avro C's block buffer: well above 4096 rows */
 #define RUNS 3                   /* each figure is the best of RUNS runs */
 
-typedef struct batches {
-  struct ArrowArray *a;
-  struct ArrowSchema *s;
-  size_t n;
-  int64_t rows;
-} batches;
+typedef clickstream_batches batches;
 
 /* What lfh_avro_reader finds in a container file. */
 typedef struct tally {
@@ -58,35 +53,13 @@ typedef struct codec_case {
   const char *avroc;  /* Avro C's codec name, or NULL: lfhost only */
 } codec_case;
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 /* ------------------------------------------------------------ input */
 
-static void batches_free(batches *b) {
-  for (size_t k = 0; k < b->n; k++) {
-    if (b->a[k].release) b->a[k].release(&b->a[k]);
-    if (b->s[k].release) b->s[k].release(&b->s[k]);
-  }
-  free(b->a);
-  free(b->s);
-}
+static void batches_free(batches *b) { clickstream_batches_free(b); }
 
 static int batches_build(batches *b, int64_t rows) {
-  size_t n = (size_t)((rows + BATCH_ROWS - 1) / BATCH_ROWS);
-  b->a = calloc(n, sizeof *b->a);
-  b->s = calloc(n, sizeof *b->s);
-  b->rows = rows;
-  if (!b->a || !b->s) return -1;
-  for (b->n = 0; b->n < n; b->n++) {
-    int64_t first = (int64_t)b->n * BATCH_ROWS;
-    int64_t len = rows - first < BATCH_ROWS ? rows - first : BATCH_ROWS;
-    if (clickstream_batch(first, len, &b->a[b->n], &b->s[b->n]) != 0) return -1;
-  }
-  return 0;
+  return clickstream_batches_build(b, rows, BATCH_ROWS);
 }
 
 /* ------------------------------------------------------------ lfhost */
@@ -106,7 +79,7 @@ static int lfh_write_batch(lfh_avro_arrow_encoder *e, lfh_avro_writer *w,
 /* Writes every batch as one container file into `out`; the seconds taken in *secs. */
 static int lfh_write(const batches *in, const codec_case *c, lfh_buf *out, double *secs,
                      lf_error *err) {
-  double t0 = now();
+  double t0 = bench_now();
   const char *json = clickstream_schema_json;
   lfh_buf blk = {0};
   lfh_avro_writer *w = NULL;
@@ -121,7 +94,7 @@ static int lfh_write(const batches *in, const codec_case *c, lfh_buf *out, doubl
   lfh_avro_arrow_encoder_free(e);
   lfh_avro_schema_free(sch);
   lfh_buf_free(&blk);
-  *secs = now() - t0;
+  *secs = bench_now() - t0;
   return rc;
 }
 
@@ -261,7 +234,7 @@ static int avroc_open(avroc *x, const codec_case *c, const char *path, lf_error 
 /* Writes every batch through Avro C's generic value API to the file `path`. */
 static int avroc_write(const batches *in, const codec_case *c, const char *path, double *secs,
                        lf_error *err) {
-  double t0 = now();
+  double t0 = bench_now();
   avroc x = {0};
   int rc = avroc_open(&x, c, path, err);
   for (size_t k = 0; k < in->n && rc == 0; k++) rc = avroc_batch(&x, in, k, err);
@@ -270,7 +243,7 @@ static int avroc_write(const batches *in, const codec_case *c, const char *path,
   if (x.iface) avro_value_decref(&x.rec);
   if (x.iface) avro_value_iface_decref(x.iface);
   if (x.schema) avro_schema_decref(x.schema);
-  *secs = now() - t0;
+  *secs = bench_now() - t0;
   return rc;
 }
 

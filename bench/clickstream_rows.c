@@ -2,6 +2,8 @@
 #include "clickstream_rows.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include "lf/lf_array.h"
 
@@ -146,4 +148,34 @@ int clickstream_batch(int64_t first, int64_t rows, struct ArrowArray *a, struct 
   int rc = lf_builder_finish(c.b, a, s, &err);
   if (rc) fprintf(stderr, "clickstream_batch: %s\n", msg);
   return rc;
+}
+
+int clickstream_batches_build(clickstream_batches *b, int64_t rows, int64_t batch_rows) {
+  size_t n = (size_t)((rows + batch_rows - 1) / batch_rows);
+  b->a = calloc(n, sizeof *b->a);
+  b->s = calloc(n, sizeof *b->s);
+  b->rows = rows;
+  b->n = 0;
+  if (!b->a || !b->s) return -1;
+  for (; b->n < n; b->n++) {
+    int64_t first = (int64_t)b->n * batch_rows;
+    int64_t len = rows - first < batch_rows ? rows - first : batch_rows;
+    if (clickstream_batch(first, len, &b->a[b->n], &b->s[b->n]) != 0) return -1;
+  }
+  return 0;
+}
+
+void clickstream_batches_free(clickstream_batches *b) {
+  for (size_t k = 0; k < b->n; k++) {
+    if (b->a[k].release) b->a[k].release(&b->a[k]);
+    if (b->s[k].release) b->s[k].release(&b->s[k]);
+  }
+  free(b->a);
+  free(b->s);
+}
+
+double bench_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }

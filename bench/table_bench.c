@@ -38,11 +38,7 @@
 #define BATCH_ROWS 62500
 #define TXN_ROWS ((int64_t)TXN_BATCHES * BATCH_ROWS)
 
-typedef struct batches {
-  struct ArrowArray *a;
-  struct ArrowSchema *s;
-  size_t n;
-} batches;
+typedef clickstream_batches batches;
 
 typedef struct result {
   double append_s, batch_s, commit_s, full_s, proj_s;
@@ -50,54 +46,33 @@ typedef struct result {
   int64_t data_bytes;
 } result;
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
-static void batches_free(batches *b) {
-  for (size_t k = 0; k < b->n; k++) {
-    if (b->a[k].release) b->a[k].release(&b->a[k]);
-    if (b->s[k].release) b->s[k].release(&b->s[k]);
-  }
-  free(b->a);
-  free(b->s);
-}
+static void batches_free(batches *b) { clickstream_batches_free(b); }
 
 static int batches_build(batches *b, int64_t rows) {
-  size_t n = (size_t)((rows + BATCH_ROWS - 1) / BATCH_ROWS);
-  b->a = calloc(n, sizeof *b->a);
-  b->s = calloc(n, sizeof *b->s);
-  if (!b->a || !b->s) return -1;
-  for (b->n = 0; b->n < n; b->n++) {
-    int64_t first = (int64_t)b->n * BATCH_ROWS;
-    int64_t len = rows - first < BATCH_ROWS ? rows - first : BATCH_ROWS;
-    if (clickstream_batch(first, len, &b->a[b->n], &b->s[b->n]) != 0) return -1;
-  }
-  return 0;
+  return clickstream_batches_build(b, rows, BATCH_ROWS);
 }
 
 /* ------------------------------------------------------------ append */
 
 static int append_all(lfh_table *t, const batches *in, result *r, lf_error *err) {
-  double t0 = now();
+  double t0 = bench_now();
   int rc = LF_OK;
   for (size_t k = 0; k < in->n && rc == LF_OK; k += TXN_BATCHES) {
     lfh_table_append *a = NULL;
-    double b0 = now();
+    double b0 = bench_now();
     rc = lfh_table_append_begin(t, &in->s[k], &a, err);
     for (size_t j = k; j < k + TXN_BATCHES && j < in->n && rc == LF_OK; j++)
       rc = lfh_table_append_batch(a, &in->a[j], err);
-    double c0 = now();
+    double c0 = bench_now();
     if (rc == LF_OK) rc = lfh_table_append_commit(a, NULL, NULL, err);
-    double c1 = now();
+    double c1 = bench_now();
     lfh_table_append_free(a);
     r->batch_s += c0 - b0;
     r->commit_s += c1 - c0;
     r->commits++;
   }
-  r->append_s = now() - t0;
+  r->append_s = bench_now() - t0;
   return rc;
 }
 
@@ -117,9 +92,9 @@ static int scan(lfh_table *t, const char *const *cols, size_t n_cols, int64_t *r
   o.columns = cols;
   o.n_columns = n_cols;
   *rows = 0;
-  double t0 = now();
+  double t0 = bench_now();
   int rc = lfh_table_scan(t, &o, count_rows, rows, err);
-  *secs = now() - t0;
+  *secs = bench_now() - t0;
   return rc;
 }
 
