@@ -21,11 +21,6 @@
 #define ROWS 65536
 #define BLOCK_ROWS 4096 /* rows per container block when decoding, as a writer would cut */
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 typedef struct bench {
   lfh_avro_schema *sch;
@@ -40,7 +35,7 @@ typedef struct bench {
 static int bench_encode(bench *b, double secs) {
   lfh_avro_arrow_encoder *e = lfh_avro_arrow_encoder_new(b->sch, &b->schema, &b->err);
   if (!e) return -1;
-  double t0 = now(), t;
+  double t0 = bench_now(), t;
   int64_t rows = 0;
   size_t bytes = 0;
   int rc = 0;
@@ -53,7 +48,7 @@ static int bench_encode(bench *b, double secs) {
     b->block_off[ROWS / BLOCK_ROWS] = b->avro.len;
     rows += ROWS;
     bytes += b->avro.len;
-    t = now() - t0;
+    t = bench_now() - t0;
   } while (rc == 0 && t < secs);
   lfh_avro_arrow_encoder_free(e);
   if (rc) return rc;
@@ -66,7 +61,7 @@ static int bench_decode(bench *b, const char *what, const char *const *proj, siz
                         double secs) {
   lfh_avro_arrow_decoder *d = lfh_avro_arrow_decoder_new(b->sch, proj, n_proj, &b->err);
   if (!d) return -1;
-  double t0 = now(), t;
+  double t0 = bench_now(), t;
   int64_t rows = 0;
   int rc = 0;
   do {
@@ -78,7 +73,7 @@ static int bench_decode(bench *b, const char *what, const char *const *proj, siz
       rows += out.length;
       out.release(&out);
     }
-    t = now() - t0;
+    t = bench_now() - t0;
   } while (rc == 0 && t < secs);
   lfh_avro_arrow_decoder_free(d);
   if (rc) return rc;
