@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev          # libFuzzer targets (tests/fuzz)
   zlib1g-dev libsnappy-dev          # Avro codecs (deflate, snappy)
   libjansson-dev                    # Iceberg metadata JSON
+  libssl-dev                        # sha2/md5 in SQL expressions, HMAC pseudonyms
   libavro-dev                       # bench/: the Avro C baseline the codec is measured against
   python3 python3-avro python3-snappy  # independent Avro reader in the storage tests
 )

@@ -8,5 +8,6 @@
 #include "lf_arrow.h"
 #include "lf_plugin.h"
 #include "lf_array.h"
+#include "lf_expr.h"
 
 #endif /* LF_H */

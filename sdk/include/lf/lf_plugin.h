@@ -50,7 +50,7 @@ extern "C" {
 /* ---------------------------------------------------------------- versions */
 
 #define LF_ABI_MAJOR 1
-#define LF_ABI_MINOR 0
+#define LF_ABI_MINOR 1
 
 /* "LFPL" read as a big-endian number. A descriptor without it is refused unread. */
 #define LF_PLUGIN_MAGIC 0x4C46504Cu
