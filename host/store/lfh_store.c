@@ -239,6 +239,43 @@ int lfh_store_put_if_absent(lfh_store *s, const char *key, const void *data, siz
   return write_key(s, key, data, len, 1, err);
 }
 
+struct lfh_store_upload {
+  const lfh_store_ops *ops;
+  void *up; /* the backend's handle */
+};
+
+int lfh_store_upload_begin(lfh_store *s, const char *key, int exclusive, lfh_store_upload **out,
+                           lf_error *err) {
+  int rc = check_key(s, key, 0, err);
+  if (rc != 0) return rc;
+  lfh_store_upload *u = calloc(1, sizeof(*u));
+  if (!u) return lf_error_set(err, LF_ERR_NOMEM, "%s/%s: out of memory", s->root_uri, key);
+  u->ops = s->ops;
+  if ((rc = s->ops->upload_begin(s->impl, key, exclusive, &u->up, err)) != 0) {
+    free(u);
+    return rc;
+  }
+  *out = u;
+  return 0;
+}
+
+int lfh_store_upload_write(lfh_store_upload *u, const void *data, size_t len, lf_error *err) {
+  if (!data && len > 0) return lf_error_set(err, LF_ERR_INVALID, "upload: no data");
+  return len ? u->ops->upload_write(u->up, data, len, err) : 0;
+}
+
+int lfh_store_upload_commit(lfh_store_upload *u, lf_error *err) {
+  int rc = u->ops->upload_commit(u->up, err);
+  free(u);
+  return rc;
+}
+
+void lfh_store_upload_abort(lfh_store_upload *u) {
+  if (!u) return;
+  u->ops->upload_abort(u->up);
+  free(u);
+}
+
 int lfh_store_delete(lfh_store *s, const char *key, lf_error *err) {
   int rc = check_key(s, key, 0, err);
   if (rc != 0) return rc;

@@ -76,6 +76,19 @@ int lfh_store_put(lfh_store *s, const char *key, const void *data, size_t len, l
 /* Creates an object only if no object has that key; LF_ERR_CONFLICT otherwise. */
 int lfh_store_put_if_absent(lfh_store *s, const char *key, const void *data, size_t len,
                             lf_error *err);
+/* Writing an object in pieces, for data files that should not sit whole in memory:
+ * nothing is visible until commit, which makes the object durable and visible exactly as
+ * put (exclusive 0) or put_if_absent (exclusive 1) would. Commit and abort release the
+ * upload, whatever commit returns; an upload must end with one of them. The file://
+ * backend starts writeback as pieces arrive, so commit's fsync is short. */
+typedef struct lfh_store_upload lfh_store_upload;
+
+int lfh_store_upload_begin(lfh_store *s, const char *key, int exclusive, lfh_store_upload **out,
+                           lf_error *err);
+int lfh_store_upload_write(lfh_store_upload *u, const void *data, size_t len, lf_error *err);
+int lfh_store_upload_commit(lfh_store_upload *u, lf_error *err);
+void lfh_store_upload_abort(lfh_store_upload *u);
+
 /* Deletes an object; deleting a missing key returns LF_ERR_NOT_FOUND. */
 int lfh_store_delete(lfh_store *s, const char *key, lf_error *err);
 /* Every object whose key starts with `prefix` ("" for all), recursively. */

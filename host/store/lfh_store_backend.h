@@ -31,6 +31,13 @@ typedef struct lfh_store_ops {
    * LF_ERR_CONFLICT when the key exists). */
   int (*write)(void *impl, const char *key, const void *data, size_t len, int exclusive,
                lf_error *err);
+  /* A write in pieces: begin returns a handle in *up; commit makes the object durable and
+   * visible as write() would (exclusive as given to begin) and releases the handle
+   * whatever it returns; abort releases it leaving nothing visible. */
+  int (*upload_begin)(void *impl, const char *key, int exclusive, void **up, lf_error *err);
+  int (*upload_write)(void *up, const void *data, size_t len, lf_error *err);
+  int (*upload_commit)(void *up, lf_error *err);
+  void (*upload_abort)(void *up);
   int (*remove)(void *impl, const char *key, lf_error *err);
   /* Every object whose key starts with `prefix`, in strcmp order of keys. */
   int (*list)(void *impl, const char *prefix, lfh_store_list_fn fn, void *ctx, lf_error *err);

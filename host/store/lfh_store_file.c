@@ -6,7 +6,8 @@
  * lfh_store.c: relative, no "..") can only name files below the root.
  *
  * Crash safety, the reason for most of this file:
- *  - an object is written to a temp file in its own folder, fsync'd, then published by
+ *  - an object (a put, or an upload in pieces) is written to a temp file in its own
+ *    folder, fsync'd, then published by
  *    rename() (replace) or renameat2(RENAME_NOREPLACE) / link() (create-if-absent), and
  *    the folder is fsync'd, so after a crash an object is either whole or absent;
  *  - a folder created for a key has its parent fsync'd, so the folder survives too;
@@ -352,39 +353,6 @@ static int write_all(int fd, const uint8_t *p, size_t len) {
   return 0;
 }
 
-/* Creates a temp file in `dfd`, writes `data` and fsyncs it; its name goes to `tmp`. On
- * error nothing is left behind. */
-static int write_temp(file_store *fs, int dfd, const char *key, const void *data, size_t len,
-                      char *tmp, size_t tmp_cap, lf_error *err) {
-  int fd = -1, rc = 0;
-  for (int attempt = 0; fd < 0; attempt++) {
-    tmp_name(tmp, tmp_cap);
-    fd = open_at(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    if (fd < 0 && (errno != EEXIST || attempt == 8))
-      return fail_os(err, errno == ENOMEM ? LF_ERR_NOMEM : LF_ERR_IO, fs->uri_slash, key,
-                     "cannot create a temporary file", errno);
-  }
-  if (write_all(fd, data, len) != 0) {
-    rc = fail_os(err, LF_ERR_IO, fs->uri_slash, key, "cannot write", errno);
-    goto fail;
-  }
-  if (sync_fd(fd) != 0) {
-    rc = fail_os(err, LF_ERR_IO, fs->uri_slash, key, "cannot fsync", errno);
-    goto fail;
-  }
-  int closed = close(fd); /* not retried on EINTR: Linux has closed the descriptor */
-  fd = -1;
-  if (closed != 0 && errno != EINTR) {
-    rc = fail_os(err, LF_ERR_IO, fs->uri_slash, key, "cannot close", errno);
-    goto fail;
-  }
-  return 0;
-fail:
-  if (fd >= 0) close(fd);
-  (void)unlink_at(dfd, tmp);
-  return rc;
-}
-
 static int conflict(lf_error *err, const file_store *fs, const char *key) {
   return fail_os(err, LF_ERR_CONFLICT, fs->uri_slash, key, "an object with this key exists",
                  EEXIST);
@@ -428,27 +396,117 @@ static int publish(file_store *fs, int dfd, const char *tmp, const char *base, c
   return 0;
 }
 
-static int file_write(void *impl, const char *key, const void *data, size_t len, int exclusive,
-                      lf_error *err) {
+/* ------------------------------------------------------------------ uploads */
+
+/* An object being written: a temp file in the key's folder, published at commit. */
+typedef struct file_upload {
+  file_store *fs;      /* borrowed */
+  char *key;           /* owned */
+  int dfd, fd;         /* the key's folder (close_dir) and the temp file */
+  int exclusive;
+  uint64_t written;    /* bytes written so far */
+  uint64_t flushed;    /* bytes handed to writeback with sync_file_range */
+  char tmp[96];        /* the temp file's name in dfd */
+} file_upload;
+
+/* Writeback is started every this many bytes, so the fsync at commit waits for the last
+ * few megabytes instead of the whole file, and dirty pages never pile up. */
+#define LFH_FILE_WRITEBACK_STEP ((uint64_t)8 << 20)
+
+static void upload_free(file_upload *u) {
+  if (!u) return;
+  if (u->fd >= 0) close(u->fd);
+  if (u->tmp[0]) (void)unlink_at(u->dfd, u->tmp);
+  close_dir(u->fs, u->dfd);
+  free(u->key);
+  free(u);
+}
+
+static int file_upload_begin(void *impl, const char *key, int exclusive, void **out,
+                             lf_error *err) {
   file_store *fs = impl;
-  const char *slash = strrchr(key, '/');
-  const char *base = slash ? slash + 1 : key;
-  char tmp[96];
-  int dfd = -1, have_tmp = 0;
-  int rc = open_key_dir(fs, key, 1, &dfd, err);
-  if (rc != 0) goto fail;
-  if ((rc = write_temp(fs, dfd, key, data, len, tmp, sizeof tmp, err)) != 0) goto fail;
-  have_tmp = 1;
-  if ((rc = publish(fs, dfd, tmp, base, key, exclusive, err)) != 0) goto fail;
-  have_tmp = 0;
+  file_upload *u = calloc(1, sizeof(*u));
+  int rc = 0;
+  if (!u || !(u->key = strdup(key))) {
+    free(u);
+    return fail_os(err, LF_ERR_NOMEM, fs->uri_slash, key, "starting a write", ENOMEM);
+  }
+  u->fs = fs;
+  u->fd = -1;
+  u->exclusive = exclusive;
+  if ((rc = open_key_dir(fs, key, 1, &u->dfd, err)) != 0) {
+    u->dfd = -1;
+    goto fail;
+  }
+  for (int attempt = 0; u->fd < 0; attempt++) {
+    tmp_name(u->tmp, sizeof u->tmp);
+    u->fd = open_at(u->dfd, u->tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    if (u->fd < 0 && (errno != EEXIST || attempt == 8)) {
+      rc = fail_os(err, errno == ENOMEM ? LF_ERR_NOMEM : LF_ERR_IO, fs->uri_slash, key,
+                   "cannot create a temporary file", errno);
+      u->tmp[0] = '\0';
+      goto fail;
+    }
+  }
+  *out = u;
+  return 0;
+fail:
+  upload_free(u);
+  return rc;
+}
+
+static int file_upload_write(void *up, const void *data, size_t len, lf_error *err) {
+  file_upload *u = up;
+  if (write_all(u->fd, data, len) != 0)
+    return fail_os(err, write_status(errno), u->fs->uri_slash, u->key, "cannot write", errno);
+  u->written += len;
+  if (u->written - u->flushed >= LFH_FILE_WRITEBACK_STEP) {
+    /* Only a hint: a failure here changes nothing, the fsync at commit decides. */
+    (void)sync_file_range(u->fd, (off_t)u->flushed, (off_t)(u->written - u->flushed),
+                          SYNC_FILE_RANGE_WRITE);
+    u->flushed = u->written;
+  }
+  return 0;
+}
+
+static int file_upload_commit(void *up, lf_error *err) {
+  file_upload *u = up;
+  const char *slash = strrchr(u->key, '/');
+  const char *base = slash ? slash + 1 : u->key;
+  int rc = 0;
+  if (sync_fd(u->fd) != 0) {
+    rc = fail_os(err, LF_ERR_IO, u->fs->uri_slash, u->key, "cannot fsync", errno);
+    goto fail;
+  }
+  int closed = close(u->fd); /* not retried on EINTR: Linux has closed the descriptor */
+  u->fd = -1;
+  if (closed != 0 && errno != EINTR) {
+    rc = fail_os(err, LF_ERR_IO, u->fs->uri_slash, u->key, "cannot close", errno);
+    goto fail;
+  }
+  if ((rc = publish(u->fs, u->dfd, u->tmp, base, u->key, u->exclusive, err)) != 0) goto fail;
+  u->tmp[0] = '\0'; /* published: nothing to remove any more */
   /* The new name is only durable once the folder is. If this fails the object may be
    * visible but not durable, which the caller must hear about. */
-  if (sync_dir_fd(dfd) != 0)
-    rc = fail_os(err, LF_ERR_IO, fs->uri_slash, key, "cannot fsync the folder", errno);
+  if (sync_dir_fd(u->dfd) != 0)
+    rc = fail_os(err, LF_ERR_IO, u->fs->uri_slash, u->key, "cannot fsync the folder", errno);
 fail:
-  if (have_tmp) (void)unlink_at(dfd, tmp);
-  close_dir(fs, dfd);
+  upload_free(u);
   return rc;
+}
+
+static void file_upload_abort(void *up) { upload_free(up); }
+
+static int file_write(void *impl, const char *key, const void *data, size_t len, int exclusive,
+                      lf_error *err) {
+  void *up = NULL;
+  int rc = file_upload_begin(impl, key, exclusive, &up, err);
+  if (rc != 0) return rc;
+  if ((rc = file_upload_write(up, data, len, err)) != 0) {
+    file_upload_abort(up);
+    return rc;
+  }
+  return file_upload_commit(up, err);
 }
 
 /* Deletes are made durable too: vacuum and orphan removal must not see files come back. */
@@ -604,6 +662,10 @@ static const lfh_store_ops file_ops = {
     .read = file_read,
     .stat = file_stat,
     .write = file_write,
+    .upload_begin = file_upload_begin,
+    .upload_write = file_upload_write,
+    .upload_commit = file_upload_commit,
+    .upload_abort = file_upload_abort,
     .remove = file_remove,
     .list = file_list,
 };

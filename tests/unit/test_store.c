@@ -683,6 +683,57 @@ static void test_uri(void) {
 
 /* A sparse object larger than any address space: get must fail with LF_ERR_NOMEM, not
  * crash, and leave the caller's buffer alone. */
+/* Uploads: invisible until commit, whole after it (more than one writeback step of
+ * pieces), exclusive conflicts at commit, abort leaves nothing behind. */
+static void test_upload(void) {
+  char *dir = NULL;
+  lfh_store *s = open_tmp(&dir);
+  lfh_store_upload *u = NULL;
+  lfh_buf got = {0};
+  lfh_store_stat st;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  size_t piece = (size_t)3 << 20, n_pieces = 5; /* 15 MiB: passes the 8 MiB writeback step */
+  uint8_t *data = malloc(piece);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+  CU_ASSERT_EQUAL(lfh_store_upload_begin(s, "d/big.bin", 1, &u, err0()), LF_OK);
+  for (size_t i = 0; i < n_pieces; i++) {
+    memset(data, (int)('a' + i), piece);
+    CU_ASSERT_EQUAL(lfh_store_upload_write(u, data, piece, err0()), LF_OK);
+    CU_ASSERT_EQUAL(lfh_store_stat_key(s, "d/big.bin", &st, err0()), LF_ERR_NOT_FOUND);
+  }
+  CU_ASSERT_EQUAL(lfh_store_upload_commit(u, err0()), LF_OK);
+  CU_ASSERT_EQUAL(lfh_store_get(s, "d/big.bin", &got, err0()), LF_OK);
+  CU_ASSERT_EQUAL(got.len, piece * n_pieces);
+  for (size_t i = 0; got.len == piece * n_pieces && i < n_pieces; i++) {
+    CU_ASSERT_EQUAL(got.data[i * piece], 'a' + i);
+    CU_ASSERT_EQUAL(got.data[i * piece + piece - 1], 'a' + i);
+  }
+  /* exclusive: the key exists now, so commit reports the conflict and leaves it alone */
+  CU_ASSERT_EQUAL(lfh_store_upload_begin(s, "d/big.bin", 1, &u, err0()), LF_OK);
+  CU_ASSERT_EQUAL(lfh_store_upload_write(u, "x", 1, err0()), LF_OK);
+  CU_ASSERT_EQUAL(lfh_store_upload_commit(u, err0()), LF_ERR_CONFLICT);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_msg, "d/big.bin"));
+  CU_ASSERT_EQUAL(lfh_store_stat_key(s, "d/big.bin", &st, err0()), LF_OK);
+  CU_ASSERT_EQUAL(st.size, piece * n_pieces);
+  /* not exclusive: replaces */
+  CU_ASSERT_EQUAL(lfh_store_upload_begin(s, "d/big.bin", 0, &u, err0()), LF_OK);
+  CU_ASSERT_EQUAL(lfh_store_upload_write(u, "xy", 2, err0()), LF_OK);
+  CU_ASSERT_EQUAL(lfh_store_upload_commit(u, err0()), LF_OK);
+  CU_ASSERT_EQUAL(lfh_store_stat_key(s, "d/big.bin", &st, err0()), LF_OK);
+  CU_ASSERT_EQUAL(st.size, 2);
+  /* abort: no object, no temp file left in the folder */
+  CU_ASSERT_EQUAL(lfh_store_upload_begin(s, "d/gone.bin", 0, &u, err0()), LF_OK);
+  CU_ASSERT_EQUAL(lfh_store_upload_write(u, data, piece, err0()), LF_OK);
+  lfh_store_upload_abort(u);
+  CU_ASSERT_EQUAL(lfh_store_stat_key(s, "d/gone.bin", &st, err0()), LF_ERR_NOT_FOUND);
+  CU_ASSERT_EQUAL(temp_files(dir), 0);
+  /* keys are validated like put's */
+  CU_ASSERT_EQUAL(lfh_store_upload_begin(s, "../x", 0, &u, err0()), LF_ERR_INVALID);
+  free(data);
+  lfh_buf_free(&got);
+  close_tmp(s, dir);
+}
+
 static void test_nomem(void) {
   char *dir = NULL;
   lfh_store *s = open_tmp(&dir);
@@ -744,6 +795,7 @@ int main(void) {
       {"listing: order, prefixes, folders, temp files", test_list},
       {"invalid keys refused, nothing escapes", test_invalid_keys},
       {"URIs: file://, paths, normalisation, errors", test_uri},
+      {"uploads: pieces, writeback, conflict, abort", test_upload},
       {"a huge object fails with LF_ERR_NOMEM", test_nomem},
       {NULL, NULL}};
   return lfh_test_run("store", cases);
