@@ -8,15 +8,15 @@
  *    costs there. The folder is removed at the end.
  *  - Rows are appended as one transaction per TXN_ROWS rows (250,000), each fed as
  *    TXN_BATCHES Arrow batches of 62,500 rows: begin, batches, commit. A transaction's
- *    time covers encoding, building the data file in memory, writing and fsyncing it,
- *    the manifest, the manifest list and the new metadata version (put_if_absent).
+ *    time covers encoding, streaming the data file to the store block by block, its
+ *    fsync, the manifest, the manifest list and the new metadata version (put_if_absent).
  *    The Arrow batches are built before the clock starts and reused by every codec.
  *  - Scans: lfh_table_scan of the current snapshot, every column, then three top-level
  *    columns (event_id, ts, user); both must deliver N rows. Batches are released as
  *    they arrive.
- *  - Append time is also split into "batches" (encode into the in-memory data file,
- *    lfh_table_append_batch) and "commit" (lfh_table_append_commit: store writes,
- *    fsyncs and metadata).
+ *  - Append time is also split into "batches" (encode and write(2) each block,
+ *    lfh_table_append_batch) and "commit" (lfh_table_append_commit: the last block, the
+ *    data file's fsync, manifests and metadata).
  * MB/s counts data file bytes (as stored, so compressed for snappy/deflate).
  *
  * Usage: bench_table [--rows N]   (default 1000000)

@@ -161,6 +161,17 @@ lfh_avro_writer *lfh_avro_writer_new(lfh_buf *out, const char *schema_json,
 /* Appends one block of `count` records, already encoded in Avro binary. */
 int lfh_avro_writer_block(lfh_avro_writer *w, const void *data, size_t len, int64_t count,
                           lf_error *err);
+/* The same block as three pieces, for a caller that streams the file (the header stays
+ * in `out`; blocks go wherever the caller writes them): the block header (record count
+ * and payload size), the payload (`data` itself with the null codec, else the writer's
+ * compressed copy) and the sync marker. Borrowed; valid until the next call on the
+ * writer. A block of 0 records gives three empty pieces. */
+typedef struct lfh_avro_piece {
+  const void *data;
+  size_t len;
+} lfh_avro_piece;
+int lfh_avro_writer_block_parts(lfh_avro_writer *w, const void *data, size_t len, int64_t count,
+                                lfh_avro_piece parts[3], lf_error *err);
 void lfh_avro_writer_free(lfh_avro_writer *w);
 
 typedef struct lfh_avro_reader lfh_avro_reader;

@@ -23,6 +23,7 @@ struct lfh_avro_writer {
   z_stream z;
   int z_ready;
   lfh_buf scratch; /* the compressed payload of the block being written */
+  uint8_t head[20]; /* the block header of lfh_avro_writer_block_parts: two longs */
 };
 
 static const char *const k_codecs[] = {"null", "deflate", "snappy"};
@@ -191,8 +192,9 @@ static int snappy_block(lfh_avro_writer *w, const void *data, size_t len, lf_err
   return 0;
 }
 
-int lfh_avro_writer_block(lfh_avro_writer *w, const void *data, size_t len, int64_t count,
-                          lf_error *err) {
+int lfh_avro_writer_block_parts(lfh_avro_writer *w, const void *data, size_t len, int64_t count,
+                                lfh_avro_piece parts[3], lf_error *err) {
+  memset(parts, 0, 3 * sizeof(*parts));
   if (count < 0) return lf_error_set(err, LF_ERR_INVALID, "avro writer: negative record count");
   if (count == 0) return 0; /* a block of no records says nothing: skip it */
   const void *payload = data;
@@ -205,11 +207,23 @@ int lfh_avro_writer_block(lfh_avro_writer *w, const void *data, size_t len, int6
     payload = w->scratch.data;
     n = w->scratch.len;
   }
+  if (n > INT64_MAX)
+    return lf_error_set(err, LF_ERR_INVALID, "avro writer: block of %zu bytes too large", n);
+  size_t h = lfh_avro_put_long(w->head, count);
+  h += lfh_avro_put_long(w->head + h, (int64_t)n);
+  parts[0] = (lfh_avro_piece){w->head, h};
+  parts[1] = (lfh_avro_piece){payload, n};
+  parts[2] = (lfh_avro_piece){w->sync, 16};
+  return 0;
+}
+
+int lfh_avro_writer_block(lfh_avro_writer *w, const void *data, size_t len, int64_t count,
+                          lf_error *err) {
+  lfh_avro_piece parts[3];
+  int rc = lfh_avro_writer_block_parts(w, data, len, count, parts, err);
+  if (rc) return rc;
   size_t start = w->out->len;
-  rc = lfh_buf_reserve(w->out, n + 36);
-  if (!rc) rc = put_long(w->out, count);
-  if (!rc) rc = put_bytes(w->out, payload, n);
-  if (!rc) rc = lfh_buf_append(w->out, w->sync, 16);
+  for (int i = 0; i < 3 && !rc; i++) rc = lfh_buf_append(w->out, parts[i].data, parts[i].len);
   if (rc) {
     w->out->len = start;
     return lf_error_set(err, LF_ERR_NOMEM, "avro writer: out of memory");

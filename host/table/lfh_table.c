@@ -2,6 +2,7 @@
  * parts share. */
 #include "table/lfh_table.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,20 @@ int lfh_table_codec(const lfh_kvs *props, lfh_avro_codec *out, lf_error *err) {
   else
     return lf_error_set(err, LF_ERR_UNSUPPORTED, "%s '%s': use deflate, snappy or uncompressed",
                         LFH_TABLE_PROP_CODEC, v);
+  return LF_OK;
+}
+
+int lfh_table_target_bytes(const lfh_kvs *props, uint64_t *out, lf_error *err) {
+  const char *v = props ? lfh_kvs_get(props, LFH_TABLE_PROP_TARGET_SIZE) : NULL;
+  char *end = NULL;
+  *out = (uint64_t)512 << 20;
+  if (!v) return LF_OK;
+  errno = 0;
+  long long n = strtoll(v, &end, 10);
+  if (errno || end == v || *end || n < 1)
+    return lf_error_set(err, LF_ERR_INVALID, "%s '%s': need a positive number of bytes",
+                        LFH_TABLE_PROP_TARGET_SIZE, v);
+  *out = (uint64_t)n;
   return LF_OK;
 }
 

@@ -10,54 +10,19 @@
 #include "lf/lf_array.h"
 #include "table/lfh_table_internal.h"
 
-#define ROWS_PER_BLOCK 16384 /* bounds the scratch buffer of one container block */
-
 struct lfh_table_append {
   lfh_table *t;                /* borrowed */
-  lfh_avro_schema *avro;       /* owned: the data file's record schema */
+  lfh_datafiles files;         /* owned: the data files, streamed as batches arrive */
   lfh_avro_arrow_encoder *enc; /* owned */
-  lfh_avro_writer *w;          /* owned, writes into `file` */
-  lfh_buf file;                /* the whole data file, built in memory */
-  lfh_buf block;               /* scratch: one block's records */
-  int64_t records;
   int64_t snapshot_id;         /* fixed across retries, so the manifest stays valid */
   int done;
 };
 
 void lfh_table_append_free(lfh_table_append *a) {
   if (!a) return;
-  lfh_avro_writer_free(a->w);
   lfh_avro_arrow_encoder_free(a->enc);
-  lfh_avro_schema_free(a->avro);
-  lfh_buf_free(&a->file);
-  lfh_buf_free(&a->block);
+  lfh_datafiles_release(&a->files);
   free(a);
-}
-
-/* The Avro record schema of the current table schema, and the container writer with
- * Java's "iceberg.schema" header key. */
-static int open_writer(lfh_table_append *a, const struct ArrowSchema *schema, lf_error *err) {
-  const lfh_table_meta *m = a->t->meta;
-  const lfh_ice_schema *ice = lfh_table_meta_current_schema(m);
-  lfh_avro_codec codec;
-  char *avro_json = NULL, *ice_json = NULL;
-  int rc = lfh_table_codec(&m->properties, &codec, err);
-  if (rc != LF_OK) return rc;
-  rc = LF_ERR_NOMEM; /* until the allocations below succeed */
-  if (!ice || !(avro_json = lfh_ice_schema_to_avro_json(ice, "table"))) goto fail;
-  if (!(ice_json = lfh_ice_schema_to_json_text(ice))) goto fail;
-  rc = LF_ERR_SCHEMA;
-  if (!(a->avro = lfh_avro_schema_parse(avro_json, strlen(avro_json), err))) goto fail;
-  if (!(a->enc = lfh_avro_arrow_encoder_new(a->avro, schema, err))) goto fail;
-  const char *meta[] = {"iceberg.schema", ice_json, NULL};
-  rc = LF_ERR_INVALID;
-  if (!(a->w = lfh_avro_writer_new(&a->file, avro_json, codec, meta, -1, err))) goto fail;
-  rc = LF_OK;
-fail:
-  if (rc == LF_ERR_NOMEM) lfh_table_oom(err, a->t->prefix);
-  free(avro_json);
-  free(ice_json);
-  return rc;
 }
 
 int lfh_table_append_begin(lfh_table *t, const struct ArrowSchema *schema,
@@ -65,9 +30,12 @@ int lfh_table_append_begin(lfh_table *t, const struct ArrowSchema *schema,
   lfh_table_append *a = calloc(1, sizeof(*a));
   if (!a) return lf_error_set(err, LF_ERR_NOMEM, "out of memory starting an append");
   a->t = t;
-  int rc = open_writer(a, schema, err);
-  if (rc == LF_OK && !(a->snapshot_id = lfh_random_id()))
+  int rc = LF_OK;
+  if (!(a->snapshot_id = lfh_random_id()))
     rc = lf_error_set(err, LF_ERR_IO, "getrandom failed making a snapshot id");
+  if (rc == LF_OK) rc = lfh_datafiles_init(&a->files, t, a->snapshot_id, 0, err);
+  if (rc == LF_OK && !(a->enc = lfh_avro_arrow_encoder_new(a->files.avro, schema, err)))
+    rc = LF_ERR_SCHEMA;
   if (rc != LF_OK) {
     lfh_table_append_free(a);
     return rc;
@@ -79,40 +47,24 @@ int lfh_table_append_begin(lfh_table *t, const struct ArrowSchema *schema,
 int lfh_table_append_batch(lfh_table_append *a, const struct ArrowArray *batch, lf_error *err) {
   if (a->done)
     return lf_error_set(err, LF_ERR_INVALID, "%s: append already committed", a->t->prefix);
-  for (int64_t first = 0; first < batch->length; first += ROWS_PER_BLOCK) {
-    int64_t n = batch->length - first < ROWS_PER_BLOCK ? batch->length - first : ROWS_PER_BLOCK;
-    a->block.len = 0;
-    int rc = lfh_avro_arrow_encode(a->enc, batch, first, n, &a->block, err);
-    if (rc == LF_OK) rc = lfh_avro_writer_block(a->w, a->block.data, a->block.len, n, err);
-    if (rc != LF_OK) return rc;
-    a->records += n;
-  }
-  return LF_OK;
+  return lfh_datafiles_rows(&a->files, a->enc, batch, 0, batch->length, err);
 }
 
 /* ------------------------------------------------------------ files */
 
-/* The data file, then its manifest; `mf` gets the manifest's list record (its sequence
- * numbers are set per attempt). mf->manifest_path is malloc'd. */
-static int write_files(lfh_table_append *a, lfh_manifest_file *mf, lf_error *err) {
+/* The manifest of the data files; `mf` gets its list record (its sequence numbers are
+ * set per attempt). mf->manifest_path is malloc'd. */
+static int write_manifest(lfh_table_append *a, lfh_manifest_file *mf, lf_error *err) {
   lfh_table *t = a->t;
   char uuid[37], rest[128];
   char *spec = NULL;
   lfh_buf man = {0};
-  lfh_manifest_entry e;
-  memset(&e, 0, sizeof(e));
-  int rc = lfh_table_uuid(uuid, err);
-  if (rc != LF_OK) return rc;
-  snprintf(rest, sizeof(rest), "data/%s.avro", uuid);
-  if ((rc = lfh_table_put_new(t, rest, &a->file, &e.file.file_path, err)) != LF_OK) goto fail;
-  lfh_table_added_entry(&e, a->snapshot_id, a->records, (int64_t)a->file.len);
-  rc = LF_ERR_NOMEM; /* until the allocations below succeed */
+  int rc = LF_ERR_NOMEM; /* until the allocations below succeed */
   if (!(spec = lfh_table_meta_spec_fields_json(t->meta, t->meta->default_spec_id))) goto fail;
   lfh_manifest_header h = {lfh_table_meta_current_schema(t->meta), spec,
                            t->meta->default_spec_id, LFH_MANIFEST_DATA};
-  lfh_avro_codec codec = LFH_AVRO_CODEC_DEFLATE;
-  if ((rc = lfh_table_codec(&t->meta->properties, &codec, err)) != LF_OK) goto fail;
-  if ((rc = lfh_manifest_write(&man, &h, &e, 1, codec, err)) != LF_OK) goto fail;
+  rc = lfh_manifest_write(&man, &h, a->files.added, a->files.n_added, a->files.codec, err);
+  if (rc != LF_OK) goto fail;
   if ((rc = lfh_table_uuid(uuid, err)) != LF_OK) goto fail;
   snprintf(rest, sizeof(rest), "metadata/%s-m0.avro", uuid);
   if ((rc = lfh_table_put_new(t, rest, &man, &mf->manifest_path, err)) != LF_OK) goto fail;
@@ -120,11 +72,10 @@ static int write_files(lfh_table_append *a, lfh_manifest_file *mf, lf_error *err
   mf->partition_spec_id = t->meta->default_spec_id;
   mf->content = LFH_MANIFEST_DATA;
   mf->added_snapshot_id = a->snapshot_id;
-  mf->added_files_count = 1;
-  mf->added_rows_count = a->records;
+  mf->added_files_count = (int32_t)a->files.n_added;
+  mf->added_rows_count = a->files.records;
 fail:
   if (rc == LF_ERR_NOMEM) lfh_table_oom(err, t->prefix);
-  free(e.file.file_path);
   free(spec);
   lfh_buf_free(&man);
   return rc;
@@ -135,7 +86,6 @@ fail:
 typedef struct attempt {
   lfh_table_append *a;
   const lfh_manifest_file *mf; /* NULL for an append of no rows */
-  int64_t data_size;
   const lfh_kvs *props;
   int n;                       /* attempt number, in the manifest list's name */
   char *list_key;              /* owned: the manifest list written, deleted if we lose */
@@ -154,7 +104,8 @@ static int set_num(lfh_kvs *s, const char *key, int64_t v) {
 
 /* Java's append summary after the caller's properties. */
 static int build_summary(const attempt *at, const lfh_snapshot *prev, lfh_kvs *s) {
-  int64_t files = at->mf ? 1 : 0, rows = at->a->records, size = at->mf ? at->data_size : 0;
+  const lfh_datafiles *d = &at->a->files;
+  int64_t files = (int64_t)d->n_added, rows = d->records, size = d->bytes;
   int rc = at->props ? lfh_kvs_copy(s, at->props) : LF_OK;
   if (rc == LF_OK && files) {
     rc |= set_num(s, "added-data-files", files);
@@ -270,13 +221,15 @@ int lfh_table_append_commit(lfh_table_append *a, const lfh_kvs *props, int64_t *
                             lf_error *err) {
   lfh_manifest_file mf;
   memset(&mf, 0, sizeof(mf));
-  attempt at = {a, NULL, (int64_t)a->file.len, props, 0, NULL};
+  attempt at = {a, NULL, props, 0, NULL};
   if (a->done)
     return lf_error_set(err, LF_ERR_INVALID, "%s: append already committed", a->t->prefix);
   a->done = 1;
   int rc = lfh_table_refresh(a->t, err);
   if (rc == LF_OK) rc = check_epoch(a->t, props, err); /* before writing anything */
-  if (rc == LF_OK && a->records > 0 && (rc = write_files(a, &mf, err)) == LF_OK) at.mf = &mf;
+  if (rc == LF_OK) rc = lfh_datafiles_finish(&a->files, err);
+  if (rc == LF_OK && a->files.n_added > 0 && (rc = write_manifest(a, &mf, err)) == LF_OK)
+    at.mf = &mf;
   if (rc == LF_OK) rc = lfh_table_commit_retry(a->t, append_attempt, &at, err);
   if (rc == LF_OK) lfh_table_write_hint(a->t);
   if (rc == LF_OK && snapshot_id) *snapshot_id = a->snapshot_id;

@@ -62,8 +62,45 @@ void lfh_table_added_entry(lfh_manifest_entry *e, int64_t snapshot_id, int64_t r
 int lfh_table_read_list(lfh_table *t, const lfh_snapshot *s, lfh_manifest_list **out,
                         lf_error *err);
 
-/* Rewrites (lfh_table_write.c), shared with compaction (lfh_table_maint.c). */
 #include "avro/lfh_avro_arrow.h"
+
+/* The write.target-file-size-bytes of `props` (Java's default, 512 MiB, when absent). */
+int lfh_table_target_bytes(const lfh_kvs *props, uint64_t *out, lf_error *err);
+
+/* The new data files of one commit (lfh_table_files.c), streamed to the store block by
+ * block and rolled over at `target_rows` rows (0: no row limit) or the table's target
+ * file size. Entries in `added` are ADDED entries of `snapshot_id` with their paths. */
+typedef struct lfh_datafiles {
+  lfh_table *t;                 /* borrowed */
+  int64_t snapshot_id;
+  int64_t target_rows;
+  uint64_t target_bytes;
+  lfh_avro_codec codec;
+  char *avro_json, *ice_json;   /* owned: every file's schema and Iceberg header */
+  lfh_avro_schema *avro;        /* owned: the record schema encoders must target */
+  lfh_avro_writer *w;           /* owned: the open file's writer, or NULL */
+  lfh_store_upload *up;         /* owned: the open file's upload */
+  char *uri;                    /* owned: the open file's URI */
+  lfh_buf head, block;          /* the open file's header; one block's records */
+  uint64_t file_bytes;
+  int64_t file_rows, block_rows;
+  lfh_manifest_entry *added;    /* owned, with their file paths: the finished files */
+  size_t n_added, cap_added;
+  int64_t records, bytes;       /* totals over `added` */
+} lfh_datafiles;
+
+int lfh_datafiles_init(lfh_datafiles *d, lfh_table *t, int64_t snapshot_id, int64_t target_rows,
+                       lf_error *err);
+/* Appends rows [first, first + n) of `batch` encoded by `enc` (for d->avro). */
+int lfh_datafiles_rows(lfh_datafiles *d, lfh_avro_arrow_encoder *enc,
+                       const struct ArrowArray *batch, int64_t first, int64_t n, lf_error *err);
+/* Writes the last block and commits the open file; after this `added` is complete. */
+int lfh_datafiles_finish(lfh_datafiles *d, lf_error *err);
+/* Aborts an open file (nothing of it becomes visible) and frees everything. Finished
+ * files stay in the store until orphan removal if no snapshot names them. */
+void lfh_datafiles_release(lfh_datafiles *d);
+
+/* Rewrites (lfh_table_write.c), shared with compaction (lfh_table_maint.c). */
 /* An lfh_table_overwrite committing operation `op` (static string) whose new files roll
  * over at `target_rows` rows (0: one file). */
 int lfh_table_rewrite_begin(lfh_table *t, const char *op, const char *const *remove_paths,

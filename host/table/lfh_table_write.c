@@ -12,23 +12,14 @@
 #include "table/lfh_table_internal.h"
 #include "util/lfh_mem.h"
 
-#define ROWS_PER_BLOCK 16384 /* bounds the scratch buffer of one container block */
-
 struct lfh_table_overwrite {
   lfh_table *t;                /* borrowed */
   const char *op;              /* static: "overwrite", "delete", "replace" */
   char **remove;               /* owned URIs */
   size_t n_remove;
   int remove_all;              /* truncate: every file live in the base */
-  char *avro_json, *ice_json;  /* owned: the data files' schema and header */
-  lfh_avro_schema *avro;       /* owned */
-  lfh_avro_codec codec;
+  lfh_datafiles files;         /* owned: the new files, streamed as rows arrive */
   lfh_avro_arrow_encoder *enc; /* owned: for the schema given to _begin, or NULL */
-  lfh_avro_writer *w;          /* owned, writes into `file`; NULL between files */
-  lfh_buf file, block;
-  int64_t file_rows, block_rows, target_rows;
-  lfh_manifest_entry *added;   /* owned: the new files, written */
-  size_t n_added, cap_added;
   int64_t snapshot_id;         /* fixed across retries */
   int done;
 };
@@ -36,29 +27,10 @@ struct lfh_table_overwrite {
 void lfh_table_overwrite_free(lfh_table_overwrite *ow) {
   if (!ow) return;
   for (size_t i = 0; i < ow->n_remove; i++) free(ow->remove[i]);
-  for (size_t i = 0; i < ow->n_added; i++) free(ow->added[i].file.file_path);
   free(ow->remove);
-  free(ow->added);
-  free(ow->avro_json);
-  free(ow->ice_json);
-  lfh_avro_writer_free(ow->w);
   lfh_avro_arrow_encoder_free(ow->enc);
-  lfh_avro_schema_free(ow->avro);
-  lfh_buf_free(&ow->file);
-  lfh_buf_free(&ow->block);
+  lfh_datafiles_release(&ow->files);
   free(ow);
-}
-
-/* The Avro schema of the table's current schema, kept for every file of the rewrite. */
-static int rw_schema(lfh_table_overwrite *ow, lf_error *err) {
-  const lfh_ice_schema *ice = lfh_table_meta_current_schema(ow->t->meta);
-  int rc = lfh_table_codec(&ow->t->meta->properties, &ow->codec, err);
-  if (rc != LF_OK) return rc;
-  if (!ice || !(ow->avro_json = lfh_ice_schema_to_avro_json(ice, "table")) ||
-      !(ow->ice_json = lfh_ice_schema_to_json_text(ice)))
-    return lfh_table_oom(err, ow->t->prefix);
-  ow->avro = lfh_avro_schema_parse(ow->avro_json, strlen(ow->avro_json), err);
-  return ow->avro ? LF_OK : LF_ERR_SCHEMA;
 }
 
 static int rw_copy_paths(lfh_table_overwrite *ow, const char *const *paths, size_t n) {
@@ -75,12 +47,11 @@ int lfh_table_rewrite_begin(lfh_table *t, const char *op, const char *const *rem
   if (!ow) return lfh_table_oom(err, t->prefix);
   ow->t = t;
   ow->op = op;
-  ow->target_rows = target_rows > 0 ? target_rows : 0;
   int rc = rw_copy_paths(ow, remove_paths, n_remove);
   if (rc != LF_OK) rc = lfh_table_oom(err, t->prefix);
-  if (rc == LF_OK) rc = rw_schema(ow, err);
   if (rc == LF_OK && !(ow->snapshot_id = lfh_random_id()))
     rc = lf_error_set(err, LF_ERR_IO, "getrandom failed making a snapshot id");
+  if (rc == LF_OK) rc = lfh_datafiles_init(&ow->files, t, ow->snapshot_id, target_rows, err);
   if (rc != LF_OK) {
     lfh_table_overwrite_free(ow);
     return rc;
@@ -90,7 +61,7 @@ int lfh_table_rewrite_begin(lfh_table *t, const char *op, const char *const *rem
 }
 
 const lfh_avro_schema *lfh_table_rewrite_avro(const lfh_table_overwrite *ow) {
-  return ow->avro;
+  return ow->files.avro;
 }
 
 int lfh_table_overwrite_begin(lfh_table *t, const char *const *remove_paths, size_t n_remove,
@@ -99,7 +70,7 @@ int lfh_table_overwrite_begin(lfh_table *t, const char *const *remove_paths, siz
   lfh_table_overwrite *ow = NULL;
   int rc = lfh_table_rewrite_begin(t, "overwrite", remove_paths, n_remove, 0, &ow, err);
   if (rc != LF_OK) return rc;
-  if (schema && !(ow->enc = lfh_avro_arrow_encoder_new(ow->avro, schema, err))) {
+  if (schema && !(ow->enc = lfh_avro_arrow_encoder_new(ow->files.avro, schema, err))) {
     lfh_table_overwrite_free(ow);
     return LF_ERR_SCHEMA;
   }
@@ -107,65 +78,10 @@ int lfh_table_overwrite_begin(lfh_table *t, const char *const *remove_paths, siz
   return LF_OK;
 }
 
-/* ------------------------------------------------------------ data files */
-
-/* Stores the file being built and records it as an ADDED entry. */
-static int rw_finish_file(lfh_table_overwrite *ow, lf_error *err) {
-  char uuid[37], rest[128];
-  lfh_manifest_entry e;
-  memset(&e, 0, sizeof(e));
-  if (!ow->w) return LF_OK;
-  int rc = lfh_table_uuid(uuid, err);
-  if (rc != LF_OK) return rc;
-  if (lfh_grow(&ow->added, &ow->cap_added, ow->n_added + 1, sizeof(*ow->added), 8) != 0)
-    return lfh_table_oom(err, ow->t->prefix);
-  snprintf(rest, sizeof(rest), "data/%s.avro", uuid);
-  if ((rc = lfh_table_put_new(ow->t, rest, &ow->file, &e.file.file_path, err)) != LF_OK) return rc;
-  lfh_table_added_entry(&e, ow->snapshot_id, ow->file_rows, (int64_t)ow->file.len);
-  ow->added[ow->n_added++] = e;
-  lfh_avro_writer_free(ow->w);
-  ow->w = NULL;
-  ow->file.len = 0;
-  ow->file_rows = 0;
-  return LF_OK;
-}
-
-static int rw_flush_block(lfh_table_overwrite *ow, lf_error *err) {
-  if (ow->block_rows == 0) return LF_OK;
-  int rc = lfh_avro_writer_block(ow->w, ow->block.data, ow->block.len, ow->block_rows, err);
-  ow->file_rows += ow->block_rows;
-  ow->block_rows = 0;
-  ow->block.len = 0;
-  if (rc == LF_OK && ow->target_rows && ow->file_rows >= ow->target_rows)
-    rc = rw_finish_file(ow, err);
-  return rc;
-}
-
-/* How many of `n` rows fit in the current block without passing the file's target. */
-static int64_t rw_room(const lfh_table_overwrite *ow, int64_t n) {
-  int64_t room = ROWS_PER_BLOCK - ow->block_rows;
-  if (ow->target_rows && ow->target_rows - ow->file_rows - ow->block_rows < room)
-    room = ow->target_rows - ow->file_rows - ow->block_rows;
-  return n < room ? n : room;
-}
-
 int lfh_table_rewrite_rows(lfh_table_overwrite *ow, lfh_avro_arrow_encoder *enc,
                            const struct ArrowArray *batch, int64_t first, int64_t n,
                            lf_error *err) {
-  const char *meta[] = {"iceberg.schema", ow->ice_json, NULL};
-  while (n > 0) {
-    if (!ow->w && !(ow->w = lfh_avro_writer_new(&ow->file, ow->avro_json, ow->codec, meta, -1,
-                                                err)))
-      return LF_ERR_INVALID;
-    int64_t k = rw_room(ow, n);
-    int rc = lfh_avro_arrow_encode(enc, batch, first, k, &ow->block, err);
-    if (rc != LF_OK) return rc;
-    ow->block_rows += k;
-    first += k;
-    n -= k;
-    if (rw_room(ow, 1) == 0 && (rc = rw_flush_block(ow, err)) != LF_OK) return rc;
-  }
-  return LF_OK;
+  return lfh_datafiles_rows(&ow->files, enc, batch, first, n, err);
 }
 
 int lfh_table_overwrite_batch(lfh_table_overwrite *ow, const struct ArrowArray *batch,
@@ -173,7 +89,7 @@ int lfh_table_overwrite_batch(lfh_table_overwrite *ow, const struct ArrowArray *
   if (ow->done || !ow->enc)
     return lf_error_set(err, LF_ERR_INVALID, "%s: overwrite %s", ow->t->prefix,
                         ow->done ? "already committed" : "started without a schema");
-  return lfh_table_rewrite_rows(ow, ow->enc, batch, 0, batch->length, err);
+  return lfh_datafiles_rows(&ow->files, ow->enc, batch, 0, batch->length, err);
 }
 
 /* ------------------------------------------------------------ one attempt */
@@ -216,12 +132,12 @@ static int rw_validate(const rw_attempt *at, lf_error *err) {
  * their snapshot ids and sequence numbers kept, as the spec requires. */
 static int rw_entries(rw_attempt *at) {
   const lfh_table_overwrite *ow = at->ow;
-  size_t n = ow->n_added + at->base.n_files;
+  size_t n = ow->files.n_added + at->base.n_files;
   if (n && !(at->entries = calloc(n, sizeof(*at->entries)))) return LF_ERR_NOMEM;
-  for (size_t i = 0; i < ow->n_added; i++) {
-    at->entries[at->n_entries++] = ow->added[i];
-    at->total_rows += ow->added[i].file.record_count;
-    at->total_size += ow->added[i].file.file_size_in_bytes;
+  for (size_t i = 0; i < ow->files.n_added; i++) {
+    at->entries[at->n_entries++] = ow->files.added[i];
+    at->total_rows += ow->files.added[i].file.record_count;
+    at->total_size += ow->files.added[i].file.file_size_in_bytes;
   }
   for (size_t i = 0; i < at->base.n_files; i++) {
     lfh_manifest_entry e = at->base.files[i];
@@ -274,7 +190,7 @@ static int rw_write_manifest(rw_attempt *at, lfh_manifest_file *mf, lf_error *er
   if (rc != LF_OK) goto fail;
   lfh_manifest_header h = {lfh_table_meta_current_schema(t->meta), spec,
                            t->meta->default_spec_id, LFH_MANIFEST_DATA};
-  rc = lfh_manifest_write(&man, &h, at->entries, at->n_entries, at->ow->codec, err);
+  rc = lfh_manifest_write(&man, &h, at->entries, at->n_entries, at->ow->files.codec, err);
   snprintf(rest, sizeof(rest), "metadata/%s-m0.avro", uuid);
   if (rc == LF_OK) rc = lfh_table_put_new(t, rest, &man, &mf->manifest_path, err);
   if (rc == LF_OK && !(at->man_key = strdup(lfh_table_uri_key(t, mf->manifest_path))))
@@ -302,7 +218,7 @@ static int rw_write_list(rw_attempt *at, const lfh_snapshot *prev, int64_t seq, 
   }
   lfh_manifest_list_header h = {at->ow->snapshot_id, prev ? prev->snapshot_id : -1, seq};
   if (rc == LF_OK)
-    rc = lfh_manifest_list_write(&out, &h, &mf, at->n_entries ? 1 : 0, at->ow->codec, err);
+    rc = lfh_manifest_list_write(&out, &h, &mf, at->n_entries ? 1 : 0, at->ow->files.codec, err);
   if (rc == LF_OK) rc = lfh_table_uuid(uuid, err);
   snprintf(rest, sizeof(rest), "metadata/snap-%" PRId64 "-%d-%s.avro", at->ow->snapshot_id,
            at->n, uuid);
@@ -324,13 +240,13 @@ static int rw_num(lfh_kvs *s, const char *key, int64_t v) {
 static int rw_summary(const rw_attempt *at, lfh_kvs *s) {
   const lfh_table_overwrite *ow = at->ow;
   int64_t add_rows = 0, add_size = 0;
-  for (size_t i = 0; i < ow->n_added; i++) {
-    add_rows += ow->added[i].file.record_count;
-    add_size += ow->added[i].file.file_size_in_bytes;
+  for (size_t i = 0; i < ow->files.n_added; i++) {
+    add_rows += ow->files.added[i].file.record_count;
+    add_size += ow->files.added[i].file.file_size_in_bytes;
   }
   int rc = at->props ? lfh_kvs_copy(s, at->props) : LF_OK;
-  if (ow->n_added) {
-    rc |= rw_num(s, "added-data-files", (int64_t)ow->n_added);
+  if (ow->files.n_added) {
+    rc |= rw_num(s, "added-data-files", (int64_t)ow->files.n_added);
     rc |= rw_num(s, "added-records", add_rows);
     rc |= rw_num(s, "added-files-size", add_size);
   }
@@ -339,7 +255,7 @@ static int rw_summary(const rw_attempt *at, lfh_kvs *s) {
     rc |= rw_num(s, "deleted-records", at->del_rows);
     rc |= rw_num(s, "removed-files-size", at->del_size);
   }
-  if (ow->n_added || at->del_files) rc |= rw_num(s, "changed-partition-count", 1);
+  if (ow->files.n_added || at->del_files) rc |= rw_num(s, "changed-partition-count", 1);
   rc |= rw_num(s, "total-records", at->total_rows);
   rc |= rw_num(s, "total-files-size", at->total_size);
   rc |= rw_num(s, "total-data-files", at->total_files);
@@ -418,8 +334,7 @@ int lfh_table_overwrite_commit(lfh_table_overwrite *ow, const lfh_kvs *props,
   if (ow->done)
     return lf_error_set(err, LF_ERR_INVALID, "%s: overwrite already committed", ow->t->prefix);
   ow->done = 1;
-  int rc = ow->w ? rw_flush_block(ow, err) : LF_OK;
-  if (rc == LF_OK) rc = rw_finish_file(ow, err);
+  int rc = lfh_datafiles_finish(&ow->files, err);
   if (rc == LF_OK) rc = lfh_table_refresh(ow->t, err);
   if (rc == LF_OK) rc = lfh_table_commit_retry(at.ow->t, rw_attempt_fn, &at, err);
   if (rc == LF_OK) lfh_table_write_hint(ow->t);

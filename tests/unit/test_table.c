@@ -174,7 +174,7 @@ typedef struct fixture {
   lfh_table *t;
 } fixture;
 
-static void setup(fixture *fx, const char *codec) {
+static void setup_props(fixture *fx, const char *codec, const char *target_size) {
   struct ArrowArray a;
   struct ArrowSchema s;
   lfh_kvs props = {0};
@@ -184,6 +184,7 @@ static void setup(fixture *fx, const char *codec) {
   CU_ASSERT_PTR_NOT_NULL_FATAL(fx->store);
   build_rows(0, 1, &a, &s);
   if (codec) lfh_kvs_set(&props, LFH_TABLE_PROP_CODEC, codec);
+  if (target_size) lfh_kvs_set(&props, LFH_TABLE_PROP_TARGET_SIZE, target_size);
   int rc = lfh_table_create(fx->store, TBL, &s, &props, &fx->t, err0());
   if (rc) fprintf(stderr, "create: %s\n", msg);
   CU_ASSERT_EQUAL_FATAL(rc, LF_OK);
@@ -191,6 +192,8 @@ static void setup(fixture *fx, const char *codec) {
   lf_array_release(&a);
   lf_schema_release(&s);
 }
+
+static void setup(fixture *fx, const char *codec) { setup_props(fx, codec, NULL); }
 
 static void teardown(fixture *fx) {
   lfh_table_close(fx->t);
@@ -339,6 +342,56 @@ static int64_t count_rows(lfh_table *t, const lfh_scan_opts *o) {
   int rc = scan(t, o, &c);
   free(c.text);
   return rc == LF_OK ? c.rows : -1;
+}
+
+static int count_data_files(lfh_table *t) {
+  lfh_scan_plan p;
+  lfh_scan_opts o = {0};
+  if (lfh_table_plan(t, &o, &p, err0()) != LF_OK) return -1;
+  int n = (int)p.n_files;
+  lfh_scan_plan_free(&p);
+  return n;
+}
+
+/* Data files roll over at write.target-file-size-bytes: one append writes several files
+ * (each about the target, never far past it), the summary counts them all, and every
+ * row comes back in order. */
+static void test_rollover(void) {
+  fixture fx;
+  setup_props(&fx, "uncompressed", "65536");
+  CU_ASSERT_TRUE_FATAL(append_rows(fx.t, 0, 20000, 4, NULL, NULL) != 0);
+  const lfh_snapshot *cur = lfh_table_meta_current(lfh_table_metadata(fx.t));
+  const char *files = lfh_kvs_get(&cur->summary, "added-data-files");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(files);
+  int n = atoi(files);
+  CU_ASSERT_TRUE(n > 1);
+  CU_ASSERT_EQUAL(count_data_files(fx.t), n);
+  int64_t size = strtoll(lfh_kvs_get(&cur->summary, "added-files-size"), NULL, 10);
+  /* every file but the last reached the target; none went past it by a whole block */
+  CU_ASSERT_TRUE(size >= (int64_t)(n - 1) * 65536);
+  CU_ASSERT_EQUAL(count_rows(fx.t, &(lfh_scan_opts){0}), 20000);
+  struct ArrowArray a;
+  struct ArrowSchema s;
+  build_rows(0, 20000, &a, &s);
+  char *want = expected_text(&s, &a);
+  collected c;
+  lfh_scan_opts o = {0};
+  CU_ASSERT_EQUAL(scan(fx.t, &o, &c), LF_OK);
+  CU_ASSERT_TRUE(c.text && want && !strcmp(c.text, want));
+  free(c.text);
+  free(want);
+  lf_array_release(&a);
+  lf_schema_release(&s);
+  /* an append abandoned before commit leaves no visible object behind */
+  lfh_table_append *ap = NULL;
+  build_rows(0, 5000, &a, &s);
+  CU_ASSERT_EQUAL_FATAL(lfh_table_append_begin(fx.t, &s, &ap, err0()), LF_OK);
+  CU_ASSERT_EQUAL(lfh_table_append_batch(ap, &a, err0()), LF_OK);
+  lfh_table_append_free(ap);
+  lf_array_release(&a);
+  lf_schema_release(&s);
+  CU_ASSERT_EQUAL(count_data_files(fx.t), n);
+  teardown(&fx);
 }
 
 static void test_time_travel(void) {
@@ -550,6 +603,7 @@ int main(void) {
       {"round trip, deflate (default)", test_round_trip_deflate},
       {"round trip, snappy", test_round_trip_snappy},
       {"round trip, uncompressed", test_round_trip_uncompressed},
+      {"data files roll over at the target size", test_rollover},
       {"bad codec, existing and missing tables", test_bad_codec},
       {"time travel by id and timestamp, incremental scans", test_time_travel},
       {"exactly-once: newest epoch of a flow, re-runs refused", test_exactly_once},
