@@ -2,8 +2,9 @@
 # Builds the release tree and runs the benchmarks on one core, printing their tables:
 #   bench/run.sh [--rows N]     (rows for the append bench, default 1000000)
 # The build tree is build/ (BENCH_BUILD_DIR overrides it).
-# bench_avro_write exists only where pkg-config finds Avro C (libavro-dev). The DuckDB
-# comparison comes with the table scan benchmark.
+# bench_avro_write exists only where pkg-config finds Avro C (libavro-dev). DuckDB, the
+# peer every figure is compared with, comes from npm (bench/duckdb, pinned by its
+# package-lock.json) and runs the same work on the same rows in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=()
@@ -30,3 +31,19 @@ echo
 echo "## Iceberg table append and scan, per codec, to \$TMPDIR (bench_table)"
 echo
 "$bin/bench_table" "${rows[@]}"
+echo
+echo "## DuckDB on the same rows: Parquet and DuckDB-file appends, Parquet scans (bench/duckdb)"
+echo
+(cd bench/duckdb && npm ci --no-audit --no-fund --silent)
+work=$(mktemp -d "${TMPDIR:-/tmp}/lfh-bench-duckdb.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+"$bin/bench_export_ndjson" "$work/rows.ndjson" "${rows[@]}"
+node bench/duckdb/duck_bench.mjs table "$work/rows.ndjson" "$work"
+if [ -x "$bin/bench_expr" ]; then
+  echo
+  echo "## Expectations over the same rows: lfhost (bench_expr), then DuckDB"
+  echo
+  "$bin/bench_expr" bench/clickstream_expectations.tsv "${rows[@]}"
+  echo
+  node bench/duckdb/duck_bench.mjs expr "$work/rows.ndjson" bench/clickstream_expectations.tsv
+fi
