@@ -29,6 +29,8 @@ bash scripts/build.sh build-fuzz -DLFH_FUZZ=ON -DCMAKE_C_COMPILER=clang \
 cmake --build build-fuzz --target fuzz_bundle_run
 cmake --build build-fuzz --target fuzz_avro_run
 cmake --build build-fuzz --target fuzz_metadata_run
+cmake --build build-fuzz --target fuzz_expr_run
+cmake --build build-fuzz --target fuzz_ddl_run
 
 # One closing line for both suites, in the plain form CI reads.
 total=0

@@ -16,6 +16,7 @@
 #include "../loader/lfh_config.h"
 #include "../util/lfh_suggest.h"
 #include "lfh_bundle.h"
+#include "lfh_bundle_exprs.h"
 #include "lfh_schema.h"
 #include "../util/lfh_mem.h"
 
@@ -1015,6 +1016,7 @@ size_t lfh_bundle_check(lfh_bundle *b, lfh_registry *reg, const lfh_searchpath *
   check_pipelines(&c);
   check_jobs(&c);
   check_plugins(&c);
+  lfh_bundle_check_exprs(c.root, reg, d); /* after the plugins: their stages type options */
   if (c.production && b->target) check_production(&c, mode);
   return lfh_diags_count(d, LFH_SEV_ERROR) - before;
 }

@@ -2,12 +2,11 @@
  * contributes one table (terminated by a row with name NULL) listed here. */
 #include <strings.h>
 
-#include "expr/lfh_expr_vec.h"
+#include "expr/lfh_func_internal.h"
 
-/* Filled by the function library files; an empty table until they land. */
-static const lfh_func k_none[] = {{0}};
-
-static const lfh_func *const k_tables[] = {k_none};
+static const lfh_func *const k_tables[] = {lfh_func_string_table, lfh_func_regex_table,
+                                           lfh_func_hash_table, lfh_func_math_table,
+                                           lfh_func_time_table};
 
 const lfh_func *lfh_func_at(size_t i) {
   for (size_t t = 0; t < sizeof(k_tables) / sizeof(k_tables[0]); t++)

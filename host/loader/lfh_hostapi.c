@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "expr/lfh_expr_api.h"
 #include "lfh_config.h"
 #include "lfh_loader.h"
 
@@ -368,7 +369,7 @@ static const lf_host g_host = {
     .get_extension = get_extension,
     .objstore = NULL,
     .tables = NULL,
-    .expr = NULL,
+    .expr = &lfh_expr_api_table,
 };
 
 const lf_host *lfh_host_table(void) { return &g_host; }

@@ -14,6 +14,7 @@
 #include "cli/lfh_cmd_plugins.h"
 #include "lfh_test.h"
 #include "loader/lfh_config.h"
+#include "lf/lf_expr.h"
 #include "loader/lfh_hostapi.h"
 #include "loader/lfh_loader.h"
 
@@ -742,7 +743,8 @@ static void test_host_table(void) {
   CU_ASSERT_PTR_NULL(h->get_extension(h, ""));
   CU_ASSERT_PTR_NULL(h->objstore);
   CU_ASSERT_PTR_NULL(h->tables);
-  CU_ASSERT_PTR_NULL(h->expr);
+  CU_ASSERT_PTR_NOT_NULL(h->expr);
+  CU_ASSERT_EQUAL(h->expr->struct_size, sizeof(struct lf_expr_api));
   CU_ASSERT_PTR_NOT_NULL(h->log);
   CU_ASSERT_PTR_NOT_NULL(h->config_map_entry);
 }

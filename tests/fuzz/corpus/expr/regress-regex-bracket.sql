@@ -1,0 +1,1 @@
+user.email RLIKE '^]TEH[]T[HEfN+Za@-' AND user.c

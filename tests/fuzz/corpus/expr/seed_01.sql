@@ -1,0 +1,1 @@
+id > 1 AND name LIKE 'a%'

@@ -1,0 +1,1 @@
+amount >= 0 OR amount IS NULL

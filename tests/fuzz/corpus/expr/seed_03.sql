@@ -1,0 +1,1 @@
+user.email RLIKE '^[a-z]+@' AND user.addr.city IN ('Paris', 'Oslo', NULL)

@@ -1,0 +1,1 @@
+COALESCE(amount / 0, n32 * 2.5, 0) <=> NULL

@@ -1,0 +1,1 @@
+lower(trim(name)) || '-' || CAST(id AS STRING) NOT LIKE '%\_x%' ESCAPE '\'

@@ -1,0 +1,1 @@
+size(tags) > 1 OR split(name, ',') IS NOT NULL

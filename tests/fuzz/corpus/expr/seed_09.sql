@@ -1,0 +1,1 @@
+ts >= '2024-01-01' AND date_trunc('hour', ts) < current_timestamp()

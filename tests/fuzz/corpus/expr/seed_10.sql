@@ -1,0 +1,1 @@
+`user`.`addr`.`city` IS DISTINCT FROM 'x' AND bin = CAST('a' AS BINARY)

@@ -1,0 +1,1 @@
+"dq" 'adjacent' = name OR if(flag, 1, 2) = nullif(id, 0)

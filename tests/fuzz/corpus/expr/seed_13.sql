@@ -1,0 +1,1 @@
+DATE '2024-02-29' + 1 = CAST(ts AS DATE) AND year(ts) = 2024

@@ -1,0 +1,1 @@
+x IN (1, 2) AND attrs IS NULL /* comment */ -- tail
