@@ -26,7 +26,9 @@ typedef struct sbuf {
 } sbuf;
 
 static void put(sbuf *b, const char *s, size_t n) {
-  if (b->len + n >= sizeof b->text) n = sizeof b->text - 1 - b->len;
+  if (b->len >= sizeof b->text - 1) return; /* full: the text is truncated */
+  size_t room = sizeof b->text - 1 - b->len;
+  if (n > room) n = room;
   memcpy(b->text + b->len, s, n);
   b->len += n;
   b->text[b->len] = '\0';
