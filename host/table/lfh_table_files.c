@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lf/lf_array.h"
 #include "table/lfh_table_internal.h"
 #include "util/lfh_mem.h"
 
@@ -77,16 +78,16 @@ static int close_file(lfh_datafiles *d, lf_error *err) {
     return lfh_table_oom(err, d->t->prefix);
   lfh_store_upload *up = d->up;
   d->up = NULL; /* commit releases it, success or not */
+  lfh_avro_writer_free(d->w);
+  d->w = NULL;  /* so a caller that goes on after a failure starts a new file */
   int rc = lfh_store_upload_commit(up, err);
-  if (rc != LF_OK) return rc;
+  if (rc != LF_OK) return rc; /* d->uri is freed by release */
   lfh_table_added_entry(&e, d->snapshot_id, d->file_rows, (int64_t)d->file_bytes);
   e.file.file_path = d->uri; /* moved */
   d->uri = NULL;
   d->added[d->n_added++] = e;
   d->records += d->file_rows;
   d->bytes += (int64_t)d->file_bytes;
-  lfh_avro_writer_free(d->w);
-  d->w = NULL;
   return LF_OK;
 }
 
@@ -114,23 +115,38 @@ static int64_t room(const lfh_datafiles *d, int64_t n) {
   return n < r ? n : r;
 }
 
+/* A write that failed half-way leaves the open file in an unknown state: refuse to go on
+ * rather than commit a torn file. */
+static int broken(lfh_datafiles *d, int rc) {
+  if (rc != LF_OK) d->broken = 1;
+  return rc;
+}
+
+static int refuse_broken(const lfh_datafiles *d, lf_error *err) {
+  return lf_error_set(err, LF_ERR_INVALID, "%s: an earlier write of this commit failed",
+                      d->t->prefix);
+}
+
 int lfh_datafiles_rows(lfh_datafiles *d, lfh_avro_arrow_encoder *enc,
                        const struct ArrowArray *batch, int64_t first, int64_t n, lf_error *err) {
+  if (d->broken) return refuse_broken(d, err);
   while (n > 0) {
     int rc = d->w ? LF_OK : open_file(d, err);
-    if (rc != LF_OK) return rc;
+    if (rc != LF_OK) return broken(d, rc);
     int64_t k = room(d, n);
+    /* an encoding error appends nothing: the file is still whole */
     if ((rc = lfh_avro_arrow_encode(enc, batch, first, k, &d->block, err)) != LF_OK) return rc;
     d->block_rows += k;
     first += k;
     n -= k;
-    if (room(d, 1) == 0 && (rc = flush_block(d, err)) != LF_OK) return rc;
+    if (room(d, 1) == 0 && (rc = flush_block(d, err)) != LF_OK) return broken(d, rc);
   }
   return LF_OK;
 }
 
 int lfh_datafiles_finish(lfh_datafiles *d, lf_error *err) {
+  if (d->broken) return refuse_broken(d, err);
   int rc = flush_block(d, err);
   if (rc == LF_OK && d->w) rc = close_file(d, err);
-  return rc;
+  return broken(d, rc);
 }

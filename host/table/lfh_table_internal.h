@@ -87,6 +87,7 @@ typedef struct lfh_datafiles {
   lfh_manifest_entry *added;    /* owned, with their file paths: the finished files */
   size_t n_added, cap_added;
   int64_t records, bytes;       /* totals over `added` */
+  int broken;                   /* a store write failed: nothing more may be written */
 } lfh_datafiles;
 
 int lfh_datafiles_init(lfh_datafiles *d, lfh_table *t, int64_t snapshot_id, int64_t target_rows,
