@@ -32,6 +32,10 @@ echo "## Iceberg table append and scan, per codec, to \$TMPDIR (bench_table)"
 echo
 "$bin/bench_table" "${rows[@]}"
 echo
+echo "## lfproduce: events generated and written as NDJSON files (bench_produce)"
+echo
+"$bin/bench_produce"
+echo
 echo "## DuckDB on the same rows: Parquet and DuckDB-file appends, Parquet scans (bench/duckdb)"
 echo
 (cd bench/duckdb && npm ci --no-audit --no-fund --silent)
