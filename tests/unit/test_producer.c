@@ -108,15 +108,18 @@ static int bundle_schema(struct ArrowSchema *out) {
   while (line_start > yml && line_start[-1] != '\n') line_start--;
   size_t indent = (size_t)(p - line_start);
   char *ddl = calloc(1, strlen(p) + 1);
+  size_t used = 0;
   p = strchr(p, '\n') + 1;
   /* A folded block: every more-indented line, joined with spaces. */
   while (*p && strspn(p, " ") > indent) {
     char *eol = strchr(p, '\n');
     size_t l = eol ? (size_t)(eol - p) : strlen(p);
-    strncat(ddl, p, l);
-    strcat(ddl, " ");
+    memcpy(ddl + used, p, l); /* l + 1 <= what is left of p: the buffer fits */
+    used += l;
+    ddl[used++] = ' ';
     p += l + (eol ? 1 : 0);
   }
+  ddl[used ? used - 1 : 0] = '\0';
   lfh_ddl_error e;
   int rc = lfh_ddl_parse(ddl, strlen(ddl), out, &e);
   if (rc) fprintf(stderr, "\n  DDL: %s at %d:%d\n", e.message, e.line, e.col);
