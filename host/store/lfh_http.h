@@ -40,6 +40,7 @@ typedef struct lfh_http_response {
   char *error_code;              /* x-ms-error-code, owned, may be NULL */
   int64_t content_length;        /* -1 when absent */
   int64_t retry_after_ms;        /* from Retry-After / x-ms-retry-after-ms; -1 when absent */
+  int attempts;                  /* requests lfh_http_send_retry made (1 + retries) */
 } lfh_http_response;
 
 void lfh_http_response_free(lfh_http_response *r);
@@ -51,15 +52,18 @@ int lfh_http_send(const lfh_http_request *req, lfh_http_response *resp, lf_error
 /* Retry policy: which statuses retry, how many attempts, and the delays. Defaults (all
  * fields 0) are Azure's: statuses 408, 429, 500, 502, 503, 504 and connection failures;
  * 5 attempts; exponential backoff from 200 ms, capped at 10 s, with jitter; Retry-After
- * wins when present. `extra_status` adds one more retried status (IMDS retries 404). */
+ * wins when present. `extra_status`/`extra_status2` add retried statuses (IMDS retries
+ * 404 and 410). */
 typedef struct lfh_http_retry {
   int max_attempts;
   long base_delay_ms, max_delay_ms;
   long extra_status;
+  long extra_status2;
 } lfh_http_retry;
 
 /* Sends `req` until it gets a non-retried status or attempts run out; `resp` holds the
- * last response. The request is rebuilt by `prepare` before every attempt when non-NULL
+ * last response (and the number of attempts). A NULL `policy` is the defaults. When no
+ * response ever arrived it returns LF_ERR_IO as lfh_http_send does. The request is rebuilt by `prepare` before every attempt when non-NULL
  * (signatures carry the date), else sent as is. */
 typedef int (*lfh_http_prepare_fn)(void *ctx, lfh_http_request *req, lf_error *err);
 int lfh_http_send_retry(lfh_http_request *req, const lfh_http_retry *policy,
