@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# Azurite, the Azure Blob emulator the storage tests run against (pinned by its lockfile).
+(cd tests/azure && npm ci --no-audit --no-fund --silent)
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

@@ -21,7 +21,7 @@
 struct lfh_store {
   const lfh_store_ops *ops;
   void *impl;     /* owned; released by ops->close */
-  char *root_uri; /* owned; "file:///abs/dir" */
+  char *root_uri; /* owned; "file:///abs/dir" or the Azure root URI */
 };
 
 /* ------------------------------------------------------------------ keys */
@@ -158,6 +158,27 @@ static char *root_path_of(const char *uri, lf_error *err) {
 
 /* ------------------------------------------------------------------ open / close */
 
+/* abfss:// and http(s):// roots are Azure Blob (lfh_store_azure.c). */
+static int is_azure_uri(const char *uri) {
+  size_t n = scheme_len(uri);
+  return (n == 5 && strncasecmp(uri, "abfss", 5) == 0) ||
+         (n == 5 && strncasecmp(uri, "https", 5) == 0) ||
+         (n == 4 && strncasecmp(uri, "http", 4) == 0);
+}
+
+static lfh_store *open_azure(const char *uri, lf_error *err) {
+  lfh_store *s = calloc(1, sizeof(*s));
+  if (!s) {
+    lf_error_set(err, LF_ERR_NOMEM, "%s: out of memory opening the store", uri);
+    return NULL;
+  }
+  if (lfh_store_azure_open(uri, &s->ops, &s->impl, &s->root_uri, err) != 0) {
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
 lfh_store *lfh_store_open(const char *uri, lf_error *err) {
   lfh_store *s = NULL;
   char *root = NULL;
@@ -165,6 +186,7 @@ lfh_store *lfh_store_open(const char *uri, lf_error *err) {
     lf_error_set(err, LF_ERR_INVALID, "store: empty root URI");
     return NULL;
   }
+  if (is_azure_uri(uri)) return open_azure(uri, err);
   if (!(root = root_path_of(uri, err))) goto fail;
   if (!(s = calloc(1, sizeof(*s))) || asprintf(&s->root_uri, "file://%s", root) < 0) {
     if (s) s->root_uri = NULL; /* asprintf leaves it undefined on failure */

@@ -53,4 +53,15 @@ int lfh_store_file_open(const char *root, const char *root_uri, const lfh_store_
  * renameat2(RENAME_NOREPLACE) works, so that both paths are exercised. Process-wide. */
 void lfh_store_file_force_link(int on);
 
+/* The Azure Blob backend (lfh_store_azure.c) for "abfss://container@account.dfs.<suffix>/dir",
+ * "https://account.blob.<suffix>/container/dir" and path-style
+ * "http(s)://host:port/account/container/dir" (Azurite); LFH_AZURE_BLOB_ENDPOINT overrides
+ * the endpoint. The credential comes from lfh_az_cred_from_env. On success *ops and *impl
+ * are set (impl released by ops->close) and *root_uri is the normalised root URI
+ * (malloc'd, owned by the caller). The container must exist. */
+int lfh_store_azure_open(const char *uri, const lfh_store_ops **ops, void **impl,
+                         char **root_uri, lf_error *err);
+/* Creates the container a store URI names; 0 when it exists already (tests, tools). */
+int lfh_store_azure_create_container(const char *uri, lf_error *err);
+
 #endif
