@@ -29,15 +29,28 @@ stop() {
   rm -f "$pidf" "$dir/endpoint"
 }
 
+# The HTTP status of GET URL ("000" when nothing answers), through Node (already needed
+# for Azurite) rather than the curl CLI, which a fresh Debian does not have. CA: optional.
+http_status() {
+  node -e '
+    const [url, ca] = process.argv.slice(1);
+    const mod = url.startsWith("https:") ? require("https") : require("http");
+    const opts = ca ? { ca: require("fs").readFileSync(ca) } : {};
+    const req = mod.get(url, opts, (r) => { console.log(r.statusCode); process.exit(0); });
+    req.on("error", () => { console.log("000"); process.exit(0); });
+    req.setTimeout(2000, () => { console.log("000"); process.exit(0); });
+  ' "$1" "${2:-}"
+}
+
 free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
 }
 
 start() {
-  local scheme=http curl_opts=() extra=()
+  local scheme=http ca="" extra=()
   while [[ $# -gt 0 ]]; do
     case "$1" in
-      --https) scheme=https; extra+=(--cert "$2" --key "$3"); curl_opts+=(--cacert "$2"); shift 3 ;;
+      --https) scheme=https; extra+=(--cert "$2" --key "$3"); ca=$2; shift 3 ;;
       --oauth) extra+=(--oauth basic); shift ;;
       *) echo "azurite.sh: unknown option $1" >&2; exit 2 ;;
     esac
@@ -60,8 +73,7 @@ start() {
     local url="$scheme://127.0.0.1:$port/devstoreaccount1"
     for _ in $(seq 100); do
       # Any HTTP answer (403 without credentials) means the service is up.
-      if curl -s -o /dev/null "${curl_opts[@]}" -w '%{http_code}' "$url?comp=list" 2>/dev/null |
-          grep -qv '^000$'; then
+      if [[ "$(http_status "$url?comp=list" "$ca")" != 000 ]]; then
         echo "$url" >"$dir/endpoint"
         echo "azurite.sh: Blob service at $url (pid $(cat "$dir/azurite.pid"))"
         return 0
