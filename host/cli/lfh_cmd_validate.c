@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bundle/lfh_bundle.h"
+#include "engine/lfh_session.h"
 #include "lfh_cmd_validate.h"
 #include "loader/lfh_loader.h"
 
@@ -91,30 +92,6 @@ static int parse_args(int argc, char **argv, validate_args *a) {
   return 0;
 }
 
-/* bundle.plugin_path entries are relative to the bundle's root file. */
-static int searchpath_for(const lfh_bundle *b, const char *cli, lfh_searchpath *sp) {
-  const lfh_node *bundle = b->root ? lfh_map_get(b->root, "bundle") : NULL;
-  const lfh_node *dirs = bundle ? lfh_map_get(bundle, "plugin_path") : NULL;
-  size_t n = dirs && dirs->kind == LFH_NODE_SEQ ? dirs->n : 0;
-  char **abs = calloc(n + 1, sizeof *abs);
-  int rc = -1;
-  if (!abs) return -1;
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++) {
-    const lfh_node *d = dirs->items[i];
-    if (d->kind != LFH_NODE_SCALAR) continue; /* the schema check reports it */
-    int w = d->scalar[0] == '/' ? asprintf(&abs[k], "%s", d->scalar)
-                                : asprintf(&abs[k], "%s/%s", b->root_dir, d->scalar);
-    if (w < 0) goto fail;
-    k++;
-  }
-  rc = lfh_searchpath_init(sp, cli, (const char *const *)abs, k);
-fail:
-  for (size_t i = 0; i < k; i++) free(abs[i]);
-  free(abs);
-  return rc;
-}
-
 static int report(const validate_args *a, const lfh_bundle *b, const lfh_diags *d) {
   size_t errors = lfh_diags_count(d, LFH_SEV_ERROR);
   size_t warnings = lfh_diags_count(d, LFH_SEV_WARNING);
@@ -135,11 +112,8 @@ static int report(const validate_args *a, const lfh_bundle *b, const lfh_diags *
 
 int lfh_cmd_validate(int argc, char **argv) {
   validate_args a = {.output = LFH_OUT_TEXT};
-  lfh_bundle *b = NULL;
-  lfh_registry *reg = NULL;
-  lfh_searchpath sp = {0};
-  lfh_diags d;
-  lfh_diags_init(&d);
+  lfh_session s;
+  memset(&s, 0, sizeof s);
   int rc = parse_args(argc, argv, &a);
   if (rc == 1) {
     lfh_cmd_validate_usage(stdout);
@@ -147,21 +121,14 @@ int lfh_cmd_validate(int argc, char **argv) {
     goto done;
   }
   if (rc != 0) goto done;
-  if (lfh_bundle_load(&a.bundle, &b, &d) == 0 && b) {
-    reg = lfh_registry_new();
-    if (!reg || searchpath_for(b, a.bundle.plugin_path, &sp) != 0) {
-      fprintf(stderr, "Error: out of memory\n");
-      rc = 1;
-      goto done;
-    }
-    lfh_bundle_check(b, reg, &sp, &d);
+  if (lfh_session_open(&a.bundle, &s) < 0) {
+    fprintf(stderr, "Error: out of memory\n");
+    rc = 1;
+    goto done;
   }
-  rc = report(&a, b, &d);
+  rc = report(&a, s.bundle, &s.diags);
 done:
-  lfh_diags_free(&d);
-  lfh_searchpath_free(&sp);
-  lfh_registry_free(reg);
-  lfh_bundle_free(b);
+  lfh_session_close(&s);
   free(a.vars);
   return rc;
 }
