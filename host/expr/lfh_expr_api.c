@@ -2,6 +2,7 @@
  * An lf_expr is an lfh_expr; the table only adapts argument conventions. */
 #include <string.h>
 
+#include "bundle/lfh_ddl.h"
 #include "expr/lfh_expr.h"
 #include "lf/lf_array.h"
 #include "expr/lfh_expr_api.h"
@@ -36,6 +37,21 @@ static int api_eval_predicate(lf_expr *e, const struct ArrowArray *batch, int64_
 
 static void api_free(lf_expr *e) { lfh_expr_free((lfh_expr *)e); }
 
+/* lfh_ddl keeps the position apart from the message; plugins get one line that starts
+ * with it, as every other position-bearing message of the host does. */
+static int api_parse_ddl(const char *ddl, size_t len, struct ArrowSchema *out, lf_error *err) {
+  if (!ddl || !out) return lf_error_set(err, LF_ERR_INVALID, "parse_ddl: NULL ddl or out");
+  lfh_ddl_error e;
+  memset(&e, 0, sizeof e);
+  int rc = lfh_ddl_parse(ddl, len, out, &e);
+  if (rc == LF_OK) return LF_OK;
+  if (rc == LF_ERR_NOMEM) return lf_error_set(err, rc, "parse_ddl: out of memory");
+  if (e.line > 0)
+    return lf_error_set(err, rc, "%d:%d: %s%s%s", e.line, e.col, e.message, e.hint[0] ? "; " : "",
+                        e.hint);
+  return lf_error_set(err, rc, "%s%s%s", e.message, e.hint[0] ? "; " : "", e.hint);
+}
+
 const struct lf_expr_api lfh_expr_api_table = {
     .struct_size = sizeof(struct lf_expr_api),
     .compile = api_compile,
@@ -43,6 +59,7 @@ const struct lf_expr_api lfh_expr_api_table = {
     .eval = api_eval,
     .eval_predicate = api_eval_predicate,
     .free = api_free,
+    .parse_ddl = api_parse_ddl,
 };
 
 const struct lf_expr_api *lfh_expr_api(void) { return &lfh_expr_api_table; }

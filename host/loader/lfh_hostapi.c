@@ -14,6 +14,7 @@
 #include "expr/lfh_expr_api.h"
 #include "lfh_config.h"
 #include "lfh_loader.h"
+#include "lfh_objstore_api.h"
 
 #ifndef LFH_VERSION
 #define LFH_VERSION "0.0.0"
@@ -367,7 +368,7 @@ static const lf_host g_host = {
     .config_map_entry = lfh_config_get_map_entry,
     .secret_get = secret_get,
     .get_extension = get_extension,
-    .objstore = NULL,
+    .objstore = &lfh_objstore_api_table,
     .tables = NULL,
     .expr = &lfh_expr_api_table,
 };

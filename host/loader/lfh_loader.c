@@ -302,6 +302,16 @@ static int check_vtable(const chk *c, const char *pfx, const lf_stage *s) {
   return 0;
 }
 
+/* What the plugin's vtable has of ours, the rest zero (NULL). check_vtable vouched for
+ * the size being at least the v1.0 one. */
+static void copy_vtable(lfh_stage_info *info, const lf_stage *s) {
+  size_t size = *(const uint32_t *)s->vtable;
+  memset(&info->vt, 0, sizeof info->vt);
+  memcpy(&info->vt, s->vtable, size < sizeof info->vt ? size : sizeof info->vt);
+  /* A newer plugin's larger size would claim fields this host does not have. */
+  info->vt.source.struct_size = (uint32_t)(size < sizeof info->vt ? size : sizeof info->vt);
+}
+
 static int check_stage(const chk *c, size_t i, const lf_stage *s, lfh_stage_info *info) {
   char pfx[LFH_MAX_NAME_LEN + 32];
   snprintf(pfx, sizeof pfx, "stage %zu: ", i);
@@ -319,6 +329,7 @@ static int check_stage(const chk *c, size_t i, const lf_stage *s, lfh_stage_info
   info->kind = s->kind;
   info->doc = s->doc;
   info->raw = s;
+  copy_vtable(info, s);
   return check_options(c, pfx, s, info);
 }
 

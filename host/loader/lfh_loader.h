@@ -71,6 +71,16 @@ typedef struct lfh_stage_info {
   size_t n_options;
   const lfh_plugin_info *plugin;
   const lf_stage *raw;     /* for calling create/negotiate/destroy and the vtable */
+  /* The kind's vtable copied into this host's layout: callbacks that lie beyond the
+   * plugin's vtable struct_size (an older minor) are NULL here, so callers test the
+   * pointer alone (e.g. `vt.source.save_state`, new in 1.2). Use the member of `kind`. */
+  union {
+    lf_source_vtable source;
+    lf_transform_vtable transform;
+    lf_expectation_vtable expectation;
+    lf_hasher_vtable hasher;
+    lf_sink_vtable sink;
+  } vt;
 } lfh_stage_info;
 
 typedef struct lfh_registry lfh_registry;

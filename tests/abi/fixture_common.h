@@ -72,7 +72,7 @@ LFX_UNUSED static int lfx_end(void *s, lf_txn *t, lf_error *err) {
 }
 
 LFX_UNUSED static const lf_source_vtable lfx_source_vt = {
-    sizeof(lf_source_vtable), lfx_plan, lfx_read, NULL};
+    sizeof(lf_source_vtable), lfx_plan, lfx_read, NULL, NULL, NULL};
 LFX_UNUSED static const lf_transform_vtable lfx_transform_vt = {
     sizeof(lf_transform_vtable), lfx_process, NULL, NULL, NULL};
 LFX_UNUSED static const lf_expectation_vtable lfx_expectation_vt = {

@@ -15,6 +15,7 @@
 #include "lfh_test.h"
 #include "loader/lfh_config.h"
 #include "lf/lf_expr.h"
+#include "lf/lf_objstore.h"
 #include "loader/lfh_hostapi.h"
 #include "loader/lfh_loader.h"
 
@@ -90,6 +91,31 @@ static void test_good_plugin(void) {
   CU_ASSERT_PTR_NULL(lfh_stage_find_option(a, "nope"));
   CU_ASSERT_PTR_NULL(lfh_registry_find_stage(r, "gamma"));
   CU_ASSERT_PTR_EQUAL(lfh_registry_find_plugin(r, "lf_good"), p);
+  lfh_registry_free(r);
+}
+
+/* A 1.1 source loads in the 1.2 host; the host-side vtable copy shows only what its
+ * struct_size covers, so save_state/load_state read as not provided. */
+static void test_old_source_minor(void) {
+  char why[512];
+  lfh_registry *r = lfh_registry_new();
+  CU_ASSERT_EQUAL_FATAL(lfh_registry_load(r, FIXTURE("old_source"), why, sizeof why), 0);
+  const lfh_stage_info *s = lfh_registry_find_stage(r, "old_files");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  CU_ASSERT_EQUAL(lfh_registry_plugin_at(r, 0)->abi_minor, 1);
+  CU_ASSERT_PTR_NOT_NULL(s->vt.source.plan);
+  CU_ASSERT_PTR_NOT_NULL(s->vt.source.read);
+  CU_ASSERT_PTR_NOT_NULL(s->vt.source.committed);
+  CU_ASSERT_PTR_NULL(s->vt.source.save_state);
+  CU_ASSERT_PTR_NULL(s->vt.source.load_state);
+  CU_ASSERT_EQUAL(s->vt.source.struct_size, LFH_END_OF(lf_source_vtable, committed));
+  /* A current-minor plugin keeps its optional callbacks: the transform's are NULL by
+   * choice, the required ones are there. */
+  CU_ASSERT_EQUAL_FATAL(lfh_registry_load(r, FIXTURE("good"), why, sizeof why), 0);
+  const lfh_stage_info *b = lfh_registry_find_stage(r, "beta");
+  CU_ASSERT_PTR_NOT_NULL(b->vt.transform.process);
+  CU_ASSERT_PTR_NULL(b->vt.transform.save_state);
+  CU_ASSERT_EQUAL(b->vt.transform.struct_size, sizeof(lf_transform_vtable));
   lfh_registry_free(r);
 }
 
@@ -741,8 +767,31 @@ static void test_host_table(void) {
   CU_ASSERT_STRING_EQUAL(h->host_version, LFH_VERSION);
   CU_ASSERT_PTR_NULL(h->get_extension(h, "lf.objstore/1"));
   CU_ASSERT_PTR_NULL(h->get_extension(h, ""));
-  CU_ASSERT_PTR_NULL(h->objstore);
+  CU_ASSERT_PTR_NOT_NULL(h->objstore); /* since 1.2 */
+  CU_ASSERT_EQUAL(h->objstore->struct_size, sizeof(struct lf_objstore_api));
   CU_ASSERT_PTR_NULL(h->tables);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(h->expr->parse_ddl); /* since 1.2 */
+  struct ArrowSchema sch;
+  char msg[256];
+  lf_error e = {sizeof e, 0, msg, sizeof msg};
+  const char *ddl = "id BIGINT NOT NULL, user STRUCT<email: STRING>";
+  CU_ASSERT_EQUAL_FATAL(h->expr->parse_ddl(ddl, strlen(ddl), &sch, &e), LF_OK);
+  CU_ASSERT_STRING_EQUAL(sch.format, "+s");
+  CU_ASSERT_EQUAL(sch.n_children, 2);
+  CU_ASSERT_STRING_EQUAL(sch.children[0]->format, "l");
+  CU_ASSERT_STRING_EQUAL(sch.children[1]->children[0]->name, "email");
+  sch.release(&sch);
+  ddl = "id BIGINT,\n  name STRNG";
+  CU_ASSERT_EQUAL(h->expr->parse_ddl(ddl, strlen(ddl), &sch, &e), LF_ERR_INVALID);
+  CU_ASSERT_EQUAL(e.code, LF_ERR_INVALID);
+  CU_ASSERT_PTR_NOT_NULL(strstr(msg, "2:8: "));
+  CU_ASSERT_PTR_NOT_NULL(strstr(msg, "STRNG"));
+  CU_ASSERT_PTR_NULL(sch.release);
+  /* Only `len` bytes count: the text need not be NUL-terminated. */
+  CU_ASSERT_EQUAL(h->expr->parse_ddl("a INT, b", 5, &sch, &e), LF_OK);
+  CU_ASSERT_EQUAL(sch.n_children, 1);
+  sch.release(&sch);
+  CU_ASSERT_EQUAL(h->expr->parse_ddl("  ", 2, &sch, &e), LF_ERR_INVALID);
   CU_ASSERT_PTR_NOT_NULL(h->expr);
   CU_ASSERT_EQUAL(h->expr->struct_size, sizeof(struct lf_expr_api));
   CU_ASSERT_PTR_NOT_NULL(h->log);
@@ -900,6 +949,7 @@ int main(void) {
   static const lfh_test_case cases[] = {
       {"good plugin accepted", test_good_plugin},
       {"newer minor accepted", test_newer_minor_accepted},
+      {"1.1 source in a 1.2 host", test_old_source_minor},
       {"refusals with reasons", test_refusals},
       {"refusals quoting struct sizes", test_refusals_struct_sizes},
       {"missing file", test_missing_file},

@@ -1,6 +1,6 @@
 /*
  * lf_expr.h — the host's SQL expression engine, offered to plugins through `lf_host.expr`
- * (ABI 1.1; NULL from older hosts: check before use).
+ * (ABI 1.1; NULL from older hosts: check before use). `parse_ddl` since 1.2.
  *
  * Expressions are the Spark SQL subset of docs/SQL.md (the same dialect as bundle
  * expectations and filters), compiled once against an Arrow schema and evaluated a column
@@ -53,6 +53,13 @@ struct lf_expr_api {
   int (*eval_predicate)(lf_expr *e, const struct ArrowArray *batch, int64_t now_us,
                         uint8_t *verdict, lf_error *err);
   void (*free)(lf_expr *e);
+  /* Since 1.2 (check LF_HAS_FIELD or a NULL pointer): parses `len` bytes of a Spark DDL
+   * schema string ("id BIGINT NOT NULL, user STRUCT<email: STRING>"; need not be
+   * NUL-terminated) into *out, a "+s" struct schema with the types of docs/BUNDLE.md
+   * "Schemas" (caller-owned storage, overwritten; the caller releases it). Returns LF_OK,
+   * LF_ERR_INVALID with a message that starts with the position ("1:9: unknown type
+   * 'STRNG'; did you mean 'STRING'?") and *out released, or LF_ERR_NOMEM. */
+  int (*parse_ddl)(const char *ddl, size_t len, struct ArrowSchema *out, lf_error *err);
 };
 
 #ifdef __cplusplus

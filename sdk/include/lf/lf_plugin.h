@@ -1,5 +1,5 @@
 /*
- * lf_plugin.h — the lfhost plugin ABI, version 1.
+ * lf_plugin.h — the lfhost plugin ABI, version 1 (minor 2).
  *
  * A plugin is a shared object that exports exactly one symbol:
  *
@@ -50,7 +50,7 @@ extern "C" {
 /* ---------------------------------------------------------------- versions */
 
 #define LF_ABI_MAJOR 1
-#define LF_ABI_MINOR 1
+#define LF_ABI_MINOR 2
 
 /* "LFPL" read as a big-endian number. A descriptor without it is refused unread. */
 #define LF_PLUGIN_MAGIC 0x4C46504Cu
@@ -189,6 +189,13 @@ typedef struct lf_source_vtable {
               struct ArrowArrayStream *out, lf_error *err);
   /* Optional: the epoch is durably committed; forget what it needed. */
   int (*committed)(void *state, const lf_epoch *epoch, lf_error *err);
+  /* Since 1.2, optional: the source's own progress as of the end of `epoch` (e.g. the
+   * files already ingested), serialised into `state_out` (the host takes ownership). The
+   * host stores it with the epoch's checkpoint before the table commit. */
+  int (*save_state)(void *state, const lf_epoch *epoch, lf_blob *state_out, lf_error *err);
+  /* Since 1.2, optional: restore what save_state wrote (borrowed for the call), before the
+   * first plan/read of a resumed flow. Not called on a fresh start. */
+  int (*load_state)(void *state, const void *data, size_t size, lf_error *err);
 } lf_source_vtable;
 
 /* TRANSFORM. Stateful transforms (dedup within a watermark) checkpoint their state per
@@ -282,8 +289,9 @@ typedef struct lf_plugin {
 
 /* ---------------------------------------------------------------- host services */
 
-/* Object store and table services: declared in v1.0 so sources and sinks can be written
- * against them; the host fills them in a later minor (NULL until then). */
+/* Host services: declared in v1.0 so sources and sinks can be written against them; the
+ * host fills `expr` since 1.1 (lf_expr.h) and `objstore` since 1.2 (lf_objstore.h);
+ * `tables` is NULL until a later minor. */
 typedef struct lf_objstore_api lf_objstore_api;
 typedef struct lf_table_api lf_table_api;
 typedef struct lf_expr_api lf_expr_api;
@@ -327,7 +335,8 @@ typedef struct lf_host {
   /* Optional features by versioned id, e.g. "lf.objstore/1". NULL when not provided. */
   const void *(*get_extension)(const struct lf_host *host, const char *id);
 
-  /* Filled in later minors; NULL means not provided. */
+  /* Filled in later minors; NULL means not provided. objstore: since 1.2 (lf_objstore.h);
+   * tables: not yet; expr: since 1.1 (lf_expr.h). */
   const lf_objstore_api *objstore;
   const lf_table_api *tables;
   const lf_expr_api *expr;
