@@ -168,4 +168,42 @@ int lfh_table_expire_snapshots(lfh_table *t, int64_t older_than_ms, int retain_l
 int lfh_table_remove_orphans(lfh_table *t, int64_t older_than_ms, size_t *n_deleted,
                              lf_error *err);
 
+/* ------------------------------------------------------------ schema evolution
+ * (lfh_table_evolve.c). Iceberg's rules: field ids are never reused, added fields are
+ * optional (older files have no value: scans of those files simply lack the column, which
+ * readers aligning by name treat as null), int->long, float->double and decimal precision
+ * increases are widenings; everything else is a breaking change. */
+
+#define LFH_SCHEMA_SAME 0     /* nothing to do */
+#define LFH_SCHEMA_ADDITIVE 1 /* new columns (also nested in structs) and/or widenings */
+#define LFH_SCHEMA_BREAKING 2 /* a dropped column, a type change that is not a widening,
+                                 a change inside a list element or map */
+
+/* Classifies `want` (an Arrow struct, borrowed) against `cur`: returns LFH_SCHEMA_* (or a
+ * negative error), with the first change of that level in `why` ("adds column user.email",
+ * "drops column x"; may be NULL). */
+int lfh_table_schema_compare(const lfh_ice_schema *cur, const struct ArrowSchema *want,
+                             char *why, size_t why_cap, lf_error *err);
+
+/* Commits the additive part of `want` as a new current schema (new schema-id, fresh
+ * field ids above last-column-id) with a create-if-absent metadata commit, retried on
+ * races. *changed (may be NULL) says whether a new schema was committed. A breaking
+ * difference is refused with LF_ERR_SCHEMA naming it, and nothing is committed. */
+int lfh_table_evolve_schema(lfh_table *t, const struct ArrowSchema *want, int *changed,
+                            lf_error *err);
+/* Adds the columns of `columns` (an Arrow struct of new top-level columns, or of existing
+ * struct columns with new fields in them) as optional fields; columns it does not name are
+ * kept. LF_ERR_INVALID when none of them is new. */
+int lfh_table_add_columns(lfh_table *t, const struct ArrowSchema *columns, lf_error *err);
+
+/* Replaces the table's schema the way Iceberg's REPLACE TABLE does: `schema` (Arrow
+ * struct, borrowed) becomes the current schema with fresh field ids, and the table has no
+ * current snapshot (it reads as empty). Older snapshots, their files and schemas stay in
+ * the metadata, so time travel to them keeps working until snapshots expire: the old
+ * rows are never deleted by this call. */
+int lfh_table_replace_schema(lfh_table *t, const struct ArrowSchema *schema, lf_error *err);
+/* Sets `props` (borrowed; other properties are kept) with one metadata commit, none when
+ * every value is already set. *changed (may be NULL) says whether it committed. */
+int lfh_table_set_properties(lfh_table *t, const lfh_kvs *props, int *changed, lf_error *err);
+
 #endif
