@@ -6,7 +6,10 @@
 #include <string.h>
 
 #include "lf/lf_plugin.h"
+#include "lfh_cmd_deploy.h"
+#include "lfh_cmd_events.h"
 #include "lfh_cmd_plugins.h"
+#include "lfh_cmd_run.h"
 #include "lfh_cmd_table.h"
 #include "lfh_cmd_validate.h"
 
@@ -19,8 +22,14 @@ typedef struct command {
 static const command commands[] = {
     {"validate", "check a bundle: keys, references, pipelines, jobs, plugin options",
      lfh_cmd_validate},
+    {"deploy", "create a bundle's tables, pipeline ids and deployment state", lfh_cmd_deploy},
+    {"destroy", "delete everything a deployment created", lfh_cmd_destroy},
+    {"summary", "show what is deployed: ids, tables, plugin versions", lfh_cmd_summary},
+    {"run", "run an update of a pipeline (or a job's pipeline tasks), exactly once", lfh_cmd_run},
     {"plugins", "list plugins, describe a stage, check a plugin file", lfh_cmd_plugins},
     {"table", "describe, history, show, optimize, vacuum an Iceberg table", lfh_cmd_table},
+    {"events", "show a pipeline's event log (progress, data quality, lineage)", lfh_cmd_events},
+    {"runs", "show a pipeline's run history (state, duration, rows)", lfh_cmd_runs},
 };
 
 static void usage(FILE *out) {

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "bundle/lfh_bundle.h"
+#include "engine/lfh_hasher.h"
 #include "lf/lf_arrow.h"
 #include "lf/lf_plugin.h"
 #include "loader/lfh_loader.h"
@@ -46,6 +47,7 @@ typedef struct lfh_dataset {
   size_t n_cluster_by;
   lfh_quality_rules rules;  /* expectations, not_null, unique (lfh_quality.h) */
   lfh_mark mark;            /* `datasets.<name>` in the bundle */
+  char *schema_ddl;         /* the declared `schema:` (Spark DDL) or NULL */
   /* Filled by lfh_pipeline_wire for datasets fed by flows: the negotiated schema of the
    * rows the table stores (a struct; release == NULL until wired, or for views). */
   struct ArrowSchema schema;
@@ -84,6 +86,8 @@ typedef struct lfh_flow {
   size_t n_hashers;
   const lfh_node *auto_cdc; /* borrowed `auto_cdc:` mapping or NULL (a CDC flow) */
   lfh_mark mark;
+  int once;                 /* `once: true`: a backfill flow that runs one update only */
+  lfh_stage_use sink;       /* `sink:`; sink.stage NULL: append to `target` (default) */
 } lfh_flow;
 
 typedef struct lfh_pipeline {
@@ -128,6 +132,10 @@ char *lfh_pipeline_flow_id(const lfh_pipeline *p, const lfh_flow *f);
 /* The table prefix of a dataset under the storage root: "<catalog>/<schema>/<name>"
  * (malloc'd), as docs/STORAGE.md lays tables out. */
 char *lfh_pipeline_table_prefix(const lfh_pipeline *p, const char *dataset);
+
+/* Where a wired hasher use puts its output (its `output_suffix`/`keep_original` options
+ * when the stage has them; else in place). */
+void lfh_pipeline_hash_place(const lfh_stage_use *u, lfh_hash_place *pl);
 
 /* Destroys stage instances (in reverse order of creation), then frees everything. */
 void lfh_pipeline_free(lfh_pipeline *p);

@@ -750,7 +750,8 @@ static void test_configured_plugin_path_requires_plugins(void) {
   CLI(&r, "validate", DEV_YML);
   EXPECT_STATUS(&r, 0);
   EXPECT_HAS(&r, r.out, "Note: ");
-  EXPECT_HAS(&r, r.out, "lf_bronze");
+  EXPECT_HAS(&r, r.out, "lf_silver");
+  EXPECT_LACKS(&r, r.out, "lf_bronze"); /* built, so found and its options checked */
   cli_run_free(&r);
 
   setenv("LFHOST_PLUGIN_PATH", empty, 1);
