@@ -211,6 +211,28 @@ static int64_t mono_us(void) {
   return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
 }
 
+/* Wires the flows the update runs (--refresh / --full-refresh=LIST select datasets) and
+ * those upstream of them, so a selection runs even while another flow's plugin is
+ * missing. Without a selection every flow must wire. */
+static int wire_selected(lfh_pipeline *p, lfh_registry *reg, const run_args *a, lfh_diags *d) {
+  size_t n = a->n_refresh + a->n_full_refresh;
+  if (n == 0) return lfh_pipeline_wire(p, reg, d);
+  const char **sel = calloc(n, sizeof *sel);
+  uint8_t *want = calloc(p->n_flows + 1, 1);
+  int rc = -1;
+  if (sel && want) {
+    for (size_t i = 0; i < a->n_refresh; i++) sel[i] = a->refresh[i];
+    for (size_t i = 0; i < a->n_full_refresh; i++) sel[a->n_refresh + i] = a->full_refresh[i];
+    lfh_pipeline_flows_for(p, sel, n, want);
+    rc = lfh_pipeline_wire_flows(p, reg, want, d);
+  } else {
+    fprintf(stderr, "Error: out of memory\n");
+  }
+  free(sel);
+  free(want);
+  return rc;
+}
+
 /* Fresh stage instances per update, so a retry starts from the checkpoint alone. */
 static int run_update(lfh_session *s, const lfh_deploy_state *st, const run_args *a,
                       const update_req *q) {
@@ -218,7 +240,7 @@ static int run_update(lfh_session *s, const lfh_deploy_state *st, const run_args
   lfh_diags d;
   lfh_diags_init(&d);
   int rc = lfh_pipeline_from_bundle(s->bundle, q->key, &p, &d);
-  if (rc == 0) rc = lfh_pipeline_wire(p, s->reg, &d);
+  if (rc == 0) rc = wire_selected(p, s->reg, a, &d);
   if (rc != 0) {
     lfh_diags_print(&d, LFH_OUT_TEXT, stderr);
     lfh_diags_free(&d);

@@ -184,7 +184,7 @@ static size_t dataset_index(const lfh_pipeline *p, const char *name) {
 
 /* Decides which flows can be wired (ok[] by flow index) and why datasets are pending
  * (why[] by dataset index, NULL when ready). */
-static void classify(const lfh_pipeline *p, const lfh_registry *reg, int *ok, int *ready,
+static void classify(const lfh_pipeline *p, const lfh_registry *reg, uint8_t *ok, int *ready,
                      char **why) {
   for (size_t i = 0; i < p->n_datasets; i++) ready[i] = p->datasets[i].type == LFH_DATASET_STREAMING_TABLE;
   /* A dataset is ready when every flow feeding it can be wired; flow_order puts writers
@@ -204,34 +204,6 @@ static void classify(const lfh_pipeline *p, const lfh_registry *reg, int *ok, in
     size_t d = dataset_index(p, p->flows[k].target);
     if (d != (size_t)-1 && !ready[d]) ok[k] = 0;
   }
-}
-
-/* Wires only the flows in ok[]: they go first in p->flows with p->n_flows shortened for
- * the call (and restored after), flow_order rewritten to match. */
-static int wire_subset(lfh_pipeline *p, lfh_registry *reg, const int *ok, lfh_diags *d) {
-  size_t n = p->n_flows, k = 0, m, j = 0;
-  lfh_flow *tmp = malloc((n ? n : 1) * sizeof(*tmp));
-  size_t *idx = malloc((n ? n : 1) * sizeof(*idx)), *order = malloc((n ? n : 1) * sizeof(*order));
-  int rc = -1;
-  if (!tmp || !idx || !order) goto done;
-  for (size_t i = 0; i < n; i++)
-    if (ok[i]) idx[i] = k, tmp[k++] = p->flows[i];
-  m = k;
-  for (size_t i = 0; i < n; i++)
-    if (!ok[i]) idx[i] = m, tmp[m++] = p->flows[i];
-  for (int pass = 1; pass >= 0; pass--)
-    for (size_t t = 0; t < n; t++)
-      if ((ok[p->flow_order[t]] ? 1 : 0) == pass) order[j++] = idx[p->flow_order[t]];
-  memcpy(p->flows, tmp, n * sizeof(*tmp));
-  memcpy(p->flow_order, order, n * sizeof(*order));
-  p->n_flows = k;
-  rc = lfh_pipeline_wire(p, reg, d);
-  p->n_flows = n;
-done:
-  free(tmp);
-  free(idx);
-  free(order);
-  return rc;
 }
 
 /* ------------------------------------------------------------ tables */
@@ -453,7 +425,8 @@ static int plan_pipeline(lfh_session *s, lfh_deploy_plan *plan, const char *key,
                          lf_error *err) {
   lfh_pipeline *p = NULL;
   pctx c = {plan, NULL, NULL, NULL};
-  int *ok = NULL, *ready = NULL, rc = 1;
+  uint8_t *ok = NULL;
+  int *ready = NULL, rc = 1;
   char **why = NULL;
   if (lfh_pipeline_from_bundle(s->bundle, key, &p, &s->diags) != 0) goto report;
   c.p = p;
@@ -462,7 +435,7 @@ static int plan_pipeline(lfh_session *s, lfh_deploy_plan *plan, const char *key,
   why = calloc(p->n_datasets + 1, sizeof(*why));
   if (!ok || !ready || !why) goto oom;
   classify(p, s->reg, ok, ready, why);
-  if (wire_subset(p, s->reg, ok, &s->diags) != 0) goto report;
+  if (lfh_pipeline_wire_flows(p, s->reg, ok, &s->diags) != 0) goto report;
   if ((rc = pipeline_entry(plan, p, &c.pipeline_id, err)) != 0) goto fail;
   if (!(c.store = lfh_store_open(p->storage, err))) {
     rc = err->code;

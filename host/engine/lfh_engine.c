@@ -309,6 +309,7 @@ static int setup(lfh_update *u, lfh_flow_rt *rts, size_t *n) {
   for (size_t k = 0; k < u->p->n_flows; k++) {
     lfh_flow *f = &u->p->flows[u->p->flow_order[k]];
     if (!selected(u->o, f->target)) continue;
+    if (!f->wired) return lfh_update_fail(u, LF_ERR_INVALID, "flow '%s' is not wired", f->name);
     int rc = setup_flow(u, &rts[*n], f, &err);
     (*n)++;
     if (rc != LF_OK) return lfh_update_fail(u, rc, "flow '%s': %s", f->name, msg);
@@ -351,7 +352,6 @@ int lfh_engine_run(lfh_pipeline *p, lfh_registry *reg, const lfh_run_opts *o,
   size_t n = 0;
   int rc = LF_OK;
   if (!rts) rc = lfh_update_fail(&u, LF_ERR_NOMEM, "out of memory");
-  if (rc == LF_OK && !p->wired) rc = lfh_update_fail(&u, LF_ERR_INVALID, "pipeline not wired");
   if (rc == LF_OK) rc = check_names(&u);
   if (rc == LF_OK && !(u.tables = lfh_store_open(p->storage, &err)))
     rc = lfh_update_fail(&u, LF_ERR_IO, "storage: %s", msg);

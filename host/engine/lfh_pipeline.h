@@ -88,6 +88,7 @@ typedef struct lfh_flow {
   lfh_mark mark;
   int once;                 /* `once: true`: a backfill flow that runs one update only */
   lfh_stage_use sink;       /* `sink:`; sink.stage NULL: append to `target` (default) */
+  int wired;                /* 1 once lfh_pipeline_wire[_flows] wired this flow */
 } lfh_flow;
 
 typedef struct lfh_pipeline {
@@ -122,6 +123,16 @@ void lfh_pipeline_keys_free(char **keys, size_t n);
  * loaded into `reg` (lfh_bundle_check does). Returns 0, or -1 with errors in `d`, each
  * naming the flow, the stage and the bundle position. */
 int lfh_pipeline_wire(lfh_pipeline *p, lfh_registry *reg, lfh_diags *d);
+/* The same for the flows whose byte in `want` (n_flows bytes, by index into p->flows) is
+ * non-zero: an update of some datasets, or a deploy while a plugin is missing, needs only
+ * those. A flow reading a dataset needs the flows writing it wired first (see
+ * lfh_pipeline_flows_for). NULL `want` is lfh_pipeline_wire. */
+int lfh_pipeline_wire_flows(lfh_pipeline *p, lfh_registry *reg, const uint8_t *want,
+                            lfh_diags *d);
+/* Marks in `want` (n_flows bytes, cleared here) the flows writing `datasets` and, for the
+ * schemas they read, every flow upstream of them. */
+void lfh_pipeline_flows_for(const lfh_pipeline *p, const char *const *datasets, size_t n,
+                            uint8_t *want);
 
 /* Lookups; NULL when absent. */
 lfh_dataset *lfh_pipeline_dataset(lfh_pipeline *p, const char *name);

@@ -188,11 +188,44 @@ static int wire_flow(wire *w, lfh_flow *f) {
   return 0;
 }
 
-int lfh_pipeline_wire(lfh_pipeline *p, lfh_registry *reg, lfh_diags *d) {
+int lfh_pipeline_wire_flows(lfh_pipeline *p, lfh_registry *reg, const uint8_t *want,
+                            lfh_diags *d) {
   wire w = {.p = p, .reg = reg, .d = d};
   if (p->wired) return 0;
-  for (size_t k = 0; k < p->n_flows; k++)
-    if (wire_flow(&w, &p->flows[p->flow_order[k]]) != 0) return -1;
-  p->wired = 1;
+  for (size_t k = 0; k < p->n_flows; k++) {
+    lfh_flow *f = &p->flows[p->flow_order[k]];
+    if ((want && !want[p->flow_order[k]]) || f->wired) continue;
+    if (wire_flow(&w, f) != 0) return -1;
+    f->wired = 1;
+  }
+  if (!want) p->wired = 1;
   return 0;
+}
+
+int lfh_pipeline_wire(lfh_pipeline *p, lfh_registry *reg, lfh_diags *d) {
+  return lfh_pipeline_wire_flows(p, reg, NULL, d);
+}
+
+static int in_list(const char *const *v, size_t n, const char *s) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(v[i], s) == 0) return 1;
+  return 0;
+}
+
+/* Marks the writers of `ds` and, recursively, of what they read. Bounded by n_flows
+ * rounds: a flow is marked once. */
+static void mark_writers(const lfh_pipeline *p, const char *ds, uint8_t *want) {
+  for (size_t i = 0; i < p->n_flows; i++) {
+    const lfh_flow *f = &p->flows[i];
+    if (want[i] || strcmp(f->target, ds) != 0) continue;
+    want[i] = 1;
+    if (f->from == LFH_FLOW_FROM_TABLE && f->source_table) mark_writers(p, f->source_table, want);
+  }
+}
+
+void lfh_pipeline_flows_for(const lfh_pipeline *p, const char *const *datasets, size_t n,
+                            uint8_t *want) {
+  memset(want, 0, p->n_flows);
+  for (size_t i = 0; i < p->n_flows; i++)
+    if (in_list(datasets, n, p->flows[i].target)) mark_writers(p, p->flows[i].target, want);
 }
