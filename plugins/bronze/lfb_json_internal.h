@@ -1,0 +1,287 @@
+/*
+ * lfb_json_internal — what the lfb_json modules share: the column tree the decoder fills
+ * (one jcol per schema node, Arrow buffers grown in place), the scanner primitives
+ * (lfb_json_scan.c) and the column operations (lfb_json_cols.c). Not part of the plugin
+ * API; lfb_json.h is.
+ */
+#ifndef LFB_JSON_INTERNAL_H
+#define LFB_JSON_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "lfb_json.h"
+
+/* Internal results of the decoding functions. J_MISMATCH: the value is valid JSON of the
+ * wrong type for its column (the scan position is then undefined: the caller rescans the
+ * value). Negative: the line is not usable (J_SYNTAX: corrupt record) or the call fails. */
+#define J_OK 0
+#define J_MISMATCH 1
+#define J_SYNTAX (-1)
+#define J_NOMEM (-2)
+#define J_NEWFIELD (-3) /* LFB_EVOLVE_FAIL met a field outside the schema */
+#define J_TOOBIG (-4)   /* a column passed Arrow's 2 GiB int32 offsets */
+
+/* Nesting limit of JSON values: deeper input is a corrupt record. */
+#define LFB_JSON_MAX_DEPTH 64
+
+typedef enum jkind {
+  K_UTF8,
+  K_BOOL,
+  K_I32,
+  K_I64,
+  K_F32,
+  K_F64,
+  K_DATE, /* "tdD": int32 days since the epoch */
+  K_TS,   /* "tsu:<tz>": int64 microseconds, an instant (UTC) */
+  K_TSNTZ, /* "tsu:": int64 microseconds, wall clock; zone suffixes are refused */
+  K_STRUCT,
+  K_LIST,
+  K_MAP /* one kid: the "entries" struct of {key (utf8), value} */
+} jkind;
+
+/* A growable byte buffer (scratch and rescue text). */
+typedef struct jbuf {
+  char *p;
+  size_t len, cap;
+} jbuf;
+
+/* One column of the batch being built. Buffers are malloc'd and owned by the column
+ * until lfb_json_finish moves them into an ArrowArray. Invariants between rows: every
+ * struct child has its parent's length; offsets[0..len] are written (offsets[0] = 0 as
+ * soon as the buffer exists; a missing buffer reads as offset 0). */
+typedef struct jcol jcol;
+struct jcol {
+  jkind kind;
+  char *name;       /* owned */
+  size_t name_len;
+  int64_t len, nulls;
+  size_t dlen;      /* utf8: bytes used in `data` */
+  uint8_t *valid;   /* validity bits */
+  size_t valid_cap; /* bytes */
+  uint8_t *vals;    /* fixed-width values, bool bits, or int32 offsets */
+  size_t vals_cap;  /* bytes */
+  uint8_t *data;    /* utf8 bytes */
+  size_t data_cap;
+  jcol *kids;       /* owned array of n_kids */
+  uint32_t n_kids;
+  /* Structs: field lookup (open addressing, slots hold field index + 1) and the fields
+   * seen in the object being decoded (seen[i] == gen). */
+  uint16_t *hash;
+  uint32_t hash_mask;
+  uint32_t *seen;
+  uint32_t gen;
+  /* Structs: the field that followed field i last time (follow[i + 1]; follow[0]: the
+   * first field), so keys in a producer's usual order match with one compare. */
+  uint16_t *follow;
+  int plain; /* the name needs no JSON escaping: a raw key can be compared as is */
+  int bits;  /* `valid` holds the bits of [0, len); 0: every element so far is valid */
+};
+
+/* ------------------------------------------------------------ buffers */
+
+/* Equality of short byte strings (field names) without a libc call per key. */
+static inline int lfb_same(const char *a, const char *b, size_t n) {
+  while (n >= 8) {
+    uint64_t x, y;
+    memcpy(&x, a, 8);
+    memcpy(&y, b, 8);
+    if (x != y) return 0;
+    a += 8, b += 8, n -= 8;
+  }
+  while (n--)
+    if (*a++ != *b++) return 0;
+  return 1;
+}
+
+/* FNV-1a over a field name, for the struct lookup tables. */
+static inline uint32_t lfb_name_hash(const char *s, size_t n) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 16777619u;
+  return h;
+}
+
+int lfb_grow(void *pp, size_t *cap, size_t need);
+
+static inline int lfb_reserve(void *pp, size_t *cap, size_t need) {
+  return need <= *cap ? J_OK : lfb_grow(pp, cap, need);
+}
+
+static inline int jbuf_put(jbuf *b, const void *s, size_t n) {
+  if (lfb_reserve(&b->p, &b->cap, b->len + n + 1) != J_OK) return J_NOMEM;
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+  return J_OK;
+}
+
+static inline int jbuf_putc(jbuf *b, char c) { return jbuf_put(b, &c, 1); }
+
+/* ------------------------------------------------------------ scanner (lfb_json_scan.c) */
+
+#define SCAN_ESC 1u      /* the string holds backslash escapes */
+#define SCAN_NONASCII 2u /* the string holds (valid) multi-byte UTF-8 */
+
+/* `p` just after an opening quote: validates the string (escapes, surrogate pairs,
+ * UTF-8, no control bytes) and returns the position after its closing quote, or NULL. */
+const char *lfb_scan_string(const char *p, const char *end, unsigned *flags);
+
+/* `*pp` just after an opening quote: validates the string and writes its decoded bytes
+ * into *data from offset `at` (growing *data / *cap as needed); *n gets their count and
+ * *pp the position after the closing quote. J_OK, J_SYNTAX or J_NOMEM. */
+int lfb_copy_string(const char **pp, const char *end, uint8_t **data, size_t *cap, size_t at,
+                    size_t *n);
+
+/* Decodes the body of a string already validated by lfb_scan_string into `out` (room
+ * for n bytes); returns the bytes written (never more than n). */
+size_t lfb_unescape(const char *s, size_t n, char *out);
+
+/* Validates one JSON value at `p` (no leading whitespace) nested at `depth`; returns the
+ * position after it, or NULL for a syntax error or nesting beyond LFB_JSON_MAX_DEPTH. */
+const char *lfb_skip_value(const char *p, const char *end, int depth);
+
+/* Whitespace as JSON defines it. */
+static inline const char *lfb_skip_ws(const char *p, const char *end) {
+  if (p < end && (unsigned char)*p > ' ') return p; /* compact JSON: nothing to skip */
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+  return p;
+}
+
+/* Numbers at `p` ('-' or a digit). Each returns J_OK with the value and *pp after the
+ * token, J_MISMATCH for a valid number that does not fit (fraction or exponent for an
+ * integer, out of range), or J_SYNTAX. */
+int lfb_parse_int64(const char **pp, const char *end, int64_t *out);
+int lfb_parse_double(const char **pp, const char *end, jbuf *scratch, double *out);
+
+/* ISO 8601 text (already unescaped) to microseconds / days. 0 on success, -1 when it is
+ * not a valid date/time. `ntz`: wall clock, a zone suffix is refused. */
+int lfb_parse_timestamp(const char *s, size_t n, int ntz, int64_t *out);
+int lfb_parse_date(const char *s, size_t n, int32_t *out);
+
+/* Appends `s` as the body of a JSON string (quotes not included): escapes what JSON
+ * requires, replaces invalid UTF-8 with U+FFFD. */
+int lfb_json_escape(jbuf *out, const char *s, size_t n);
+
+/* Appends the Spark DDL type of the validated JSON value at `p` ("BIGINT",
+ * "STRUCT<a: STRING>", ...). */
+int lfb_infer_type(jbuf *out, const char *p, const char *end, int depth);
+
+/* ------------------------------------------------------------ columns (lfb_json_cols.c) */
+
+/* Builds the column tree of `schema` (a field; borrowed) into *c. LF_ERR_SCHEMA naming
+ * the field for a type the decoder cannot fill. */
+int lfb_col_init(jcol *c, const struct ArrowSchema *schema, const char *path, lf_error *err);
+void lfb_col_free(jcol *c);
+
+/* Drops what was appended beyond `n` elements (and below them, recursively). */
+void lfb_col_truncate(jcol *c, int64_t n);
+
+/* Forgets every element and buffer (after a failed export). */
+void lfb_col_clear(jcol *c);
+
+int lfb_col_append_null(jcol *c);
+
+/* Moves the column's elements into `out` and leaves the column empty. On failure `out` is
+ * released and the column keeps whatever was not moved (the caller clears it). */
+int lfb_col_export(jcol *c, struct ArrowArray *out);
+
+/* A struct array without validity of `length` rows whose children are `cols` exported
+ * (the batch itself). */
+int lfb_cols_export_root(jcol *const *cols, uint32_t n, int64_t length, struct ArrowArray *out);
+
+int lfb_col_valid_slow(jcol *c, int v);
+
+/* Sets the validity bit of element c->len (not counted yet). A column writes no bitmap
+ * until its first null (c->bits), so all-valid columns cost nothing here. */
+static inline int lfb_col_valid(jcol *c, int v) {
+  if (v && !c->bits) return J_OK;
+  return lfb_col_valid_slow(c, v);
+}
+
+static inline int lfb_col_setbit(jcol *c, int v) {
+  size_t byte = (size_t)(c->len >> 3);
+  if (lfb_reserve(&c->valid, &c->valid_cap, byte + 1) != J_OK) return J_NOMEM;
+  unsigned bit = (unsigned)(c->len & 7);
+  if (bit == 0) c->valid[byte] = (uint8_t)(v ? 1 : 0);
+  else if (v) c->valid[byte] |= (uint8_t)(1u << bit);
+  else c->valid[byte] &= (uint8_t)~(1u << bit);
+  if (!v) c->nulls++;
+  return J_OK;
+}
+
+static inline int32_t lfb_col_off(const jcol *c, int64_t i) {
+  return c->vals ? ((const int32_t *)(const void *)c->vals)[i] : 0;
+}
+
+/* Makes room for offsets[len + 1]; a new buffer starts with offsets[0] = 0. */
+static inline int lfb_col_offsets(jcol *c) {
+  size_t need = (size_t)(c->len + 2) * 4u;
+  if (need <= c->vals_cap) return J_OK;
+  int first = c->vals == NULL;
+  if (lfb_grow(&c->vals, &c->vals_cap, need) != J_OK) return J_NOMEM;
+  if (first) ((int32_t *)(void *)c->vals)[0] = 0;
+  return J_OK;
+}
+
+/* Appends one utf8 element from raw string text (escaped when `esc`). */
+static inline int lfb_col_append_str(jcol *c, const char *s, size_t n, int esc) {
+  if (lfb_reserve(&c->data, &c->data_cap, c->dlen + n + 1) != J_OK) return J_NOMEM;
+  if (esc) c->dlen += lfb_unescape(s, n, (char *)c->data + c->dlen);
+  else {
+    memcpy(c->data + c->dlen, s, n);
+    c->dlen += n;
+  }
+  if (c->dlen > INT32_MAX) return J_TOOBIG;
+  if (lfb_col_offsets(c) != J_OK || lfb_col_valid(c, 1) != J_OK) return J_NOMEM;
+  ((int32_t *)(void *)c->vals)[c->len + 1] = (int32_t)c->dlen;
+  c->len++;
+  return J_OK;
+}
+
+/* Appends the string value whose opening quote is at *pp (which moves past it). */
+static inline int lfb_col_scan_str(jcol *c, const char **pp, const char *end) {
+  const char *p = *pp + 1;
+  size_t n;
+  int rc = lfb_copy_string(&p, end, &c->data, &c->data_cap, c->dlen, &n);
+  if (rc != J_OK) return rc;
+  c->dlen += n;
+  if (c->dlen > INT32_MAX) return J_TOOBIG;
+  if (lfb_col_offsets(c) != J_OK || lfb_col_valid(c, 1) != J_OK) return J_NOMEM;
+  ((int32_t *)(void *)c->vals)[c->len + 1] = (int32_t)c->dlen;
+  c->len++;
+  *pp = p;
+  return J_OK;
+}
+
+/* Appends one fixed-width value of `width` bytes. */
+static inline int lfb_col_append_fixed(jcol *c, const void *v, size_t width) {
+  if (lfb_reserve(&c->vals, &c->vals_cap, (size_t)(c->len + 1) * width) != J_OK ||
+      lfb_col_valid(c, 1) != J_OK)
+    return J_NOMEM;
+  memcpy(c->vals + (size_t)c->len * width, v, width);
+  c->len++;
+  return J_OK;
+}
+
+static inline int lfb_col_append_bool(jcol *c, int v) {
+  size_t byte = (size_t)(c->len >> 3);
+  if (lfb_reserve(&c->vals, &c->vals_cap, byte + 1) != J_OK || lfb_col_valid(c, 1) != J_OK)
+    return J_NOMEM;
+  unsigned bit = (unsigned)(c->len & 7);
+  if (bit == 0) c->vals[byte] = (uint8_t)(v ? 1 : 0);
+  else if (v) c->vals[byte] |= (uint8_t)(1u << bit);
+  else c->vals[byte] &= (uint8_t)~(1u << bit);
+  c->len++;
+  return J_OK;
+}
+
+/* Closes one list/map element holding the kid's items appended since the last one. */
+static inline int lfb_col_close_list(jcol *c) {
+  if (c->kids[0].len > INT32_MAX) return J_TOOBIG;
+  if (lfb_col_offsets(c) != J_OK || lfb_col_valid(c, 1) != J_OK) return J_NOMEM;
+  ((int32_t *)(void *)c->vals)[c->len + 1] = (int32_t)c->kids[0].len;
+  c->len++;
+  return J_OK;
+}
+
+#endif

@@ -1,0 +1,971 @@
+/*
+ * lfb_json (plugins/bronze): the schema-directed NDJSON decoder of the autoloader.
+ * Every type with nulls and nesting, field order, rescued data (unknown fields, wrong
+ * types, with their nesting; always valid JSON, checked with jansson), corrupt records
+ * (invalid JSON, truncated, invalid UTF-8, NUL bytes, deep nesting, huge lines), empty
+ * input, CRLF, JSON-array files, the evolution modes, the metadata column, several
+ * batches per decoder; then real lfproduce output (malformed lines, drift) decoded with
+ * the clickstream bundle's DDL and checked value by value against jansson's parse.
+ * Every batch is validated with lf_view_init against lfb_json_output_schema.
+ */
+#include <dirent.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "bundle/lfh_ddl.h"
+#include "lf/lf_array.h"
+#include "lfb_json.h"
+#include "lfh_test.h"
+
+/* ------------------------------------------------------------ harness */
+
+/* One decoder over a DDL schema plus the last finished batch and its views. */
+typedef struct fx {
+  struct ArrowSchema ddl, out_schema;
+  struct ArrowArray batch;
+  lf_view root;
+  lfb_json_decoder *dec;
+  lfb_json_stats st;
+  char msg[512];
+  lf_error err;
+  int rc;     /* of the last decode */
+  int noview; /* the schema has formats lf_view does not read (FLOAT, DATE) */
+} fx;
+
+static void fx_open(fx *f, const char *ddl, const char *rescued, uint32_t evo, const char *meta,
+                    size_t max_line) {
+  memset(f, 0, sizeof *f);
+  lf_error_init(&f->err, f->msg, sizeof f->msg);
+  lfh_ddl_error de;
+  CU_ASSERT_FATAL(lfh_ddl_parse(ddl, strlen(ddl), &f->ddl, &de) == LF_OK);
+  lfb_json_opts o = {&f->ddl, rescued, evo, meta, max_line};
+  CU_ASSERT_FATAL(lfb_json_decoder_new(&o, &f->dec, &f->err) == LF_OK);
+}
+
+static void fx_drop_batch(fx *f) {
+  lf_array_release(&f->batch);
+  lf_schema_release(&f->out_schema);
+}
+
+static void fx_close(fx *f) {
+  fx_drop_batch(f);
+  lfb_json_decoder_free(f->dec);
+  lf_schema_release(&f->ddl);
+}
+
+static int fx_decode(fx *f, const char *text, size_t len, const char *path) {
+  lfb_json_file file = {path, (int64_t)len, 1700000000000000};
+  f->rc = lfb_json_decode(f->dec, text, len, &file, &f->st, &f->err);
+  return f->rc;
+}
+
+/* Finishes a batch and validates it against the output schema. */
+static void fx_finish(fx *f) {
+  fx_drop_batch(f);
+  CU_ASSERT_FATAL(lfb_json_finish(f->dec, &f->batch, &f->err) == LF_OK);
+  CU_ASSERT_FATAL(lfb_json_output_schema(f->dec, &f->out_schema, &f->err) == LF_OK);
+  if (f->noview) return;
+  int rc = lf_view_init(&f->root, &f->out_schema, &f->batch, &f->err);
+  if (rc != LF_OK) fprintf(stderr, "lf_view_init: %s\n", f->msg);
+  CU_ASSERT_FATAL(rc == LF_OK);
+}
+
+/* Decodes `text` as one file and finishes the batch. */
+static void fx_run(fx *f, const char *text) {
+  memset(&f->st, 0, sizeof f->st);
+  CU_ASSERT_EQUAL(fx_decode(f, text, strlen(text), "landing/a.json"), LF_OK);
+  fx_finish(f);
+}
+
+/* The column named `path` ("user.email"; struct children only). */
+static lf_view col(const fx *f, const char *path) {
+  lf_view v = f->root, k;
+  char part[128];
+  while (*path) {
+    size_t n = strcspn(path, ".");
+    snprintf(part, sizeof part, "%.*s", (int)n, path);
+    int found = 0;
+    for (int64_t i = 0; i < lf_view_n_children(&v) && !found; i++) {
+      CU_ASSERT_FATAL(lf_view_child(&v, i, &k) == LF_OK);
+      if (strcmp(lf_view_name(&k), part) == 0) found = 1;
+    }
+    if (!found) fprintf(stderr, "no column %s\n", part);
+    CU_ASSERT_FATAL(found);
+    v = k;
+    path += n + (path[n] == '.');
+  }
+  return v;
+}
+
+static int str_is(const lf_view *v, int64_t row, const char *want) {
+  size_t n;
+  if (!lf_view_is_valid(v, row)) return want == NULL;
+  const char *s = lf_view_utf8(v, row, &n);
+  return want && n == strlen(want) && memcmp(s, want, n) == 0;
+}
+
+/* The rescued JSON of `row` parsed (NULL when the column is NULL); the caller decrefs. */
+static json_t *rescued(const fx *f, int64_t row) {
+  lf_view r = col(f, "_rescued_data");
+  if (!lf_view_is_valid(&r, row)) return NULL;
+  size_t n;
+  const char *s = lf_view_utf8(&r, row, &n);
+  json_error_t je;
+  json_t *j = json_loadb(s, n, JSON_ALLOW_NUL, &je);
+  if (!j) fprintf(stderr, "rescued JSON does not parse: %.*s (%s)\n", (int)n, s, je.text);
+  CU_ASSERT_FATAL(j != NULL);
+  CU_ASSERT_FATAL(json_is_object(j));
+  return j;
+}
+
+/* rescued(row) equals the JSON `want` (with _file_path removed). */
+static int rescued_is(const fx *f, int64_t row, const char *want) {
+  json_t *got = rescued(f, row), *w = json_loads(want, 0, NULL);
+  CU_ASSERT_FATAL(w != NULL);
+  int ok = got && json_is_string(json_object_get(got, "_file_path"));
+  if (got) json_object_del(got, "_file_path");
+  ok = ok && json_equal(got, w);
+  if (!ok) {
+    char *g = got ? json_dumps(got, JSON_COMPACT) : NULL;
+    fprintf(stderr, "row %lld rescued %s, want %s\n", (long long)row, g ? g : "NULL", want);
+    free(g);
+  }
+  json_decref(got);
+  json_decref(w);
+  return ok;
+}
+
+static const char *corrupt_text(const fx *f, int64_t row, json_t **hold) {
+  *hold = rescued(f, row);
+  json_t *c = *hold ? json_object_get(*hold, "_corrupt_record") : NULL;
+  return c ? json_string_value(c) : NULL;
+}
+
+/* Every data column of `row` is NULL. */
+static int all_null(const fx *f, int64_t row) {
+  lf_view v = f->root, k;
+  int64_t n = lf_view_n_children(&v) - 1; /* minus _rescued_data */
+  for (int64_t i = 0; i < n; i++) {
+    lf_view_child(&v, i, &k);
+    if (lf_view_is_valid(&k, row)) return 0;
+  }
+  return 1;
+}
+
+/* ------------------------------------------------------------ types */
+
+static const char *TYPES_DDL =
+    "s STRING, b BOOLEAN, i INT, l BIGINT, d DOUBLE, ts TIMESTAMP, "
+    "st STRUCT<a: INT, b: STRING>, arr ARRAY<INT>, m MAP<STRING, DOUBLE>, "
+    "deep ARRAY<STRUCT<x: STRING, y: ARRAY<BIGINT>>>";
+
+static void test_types(void) {
+  fx f;
+  fx_open(&f, TYPES_DDL, "_rescued_data", LFB_EVOLVE_RESCUE, NULL, 0);
+  fx_run(&f,
+         "{\"s\":\"h\\u00e9\\n\\\"x\\\"\",\"b\":true,\"i\":-2147483648,\"l\":9223372036854775807,"
+         "\"d\":-0.1e-3,\"ts\":\"2024-01-01T00:00:01.5Z\","
+         "\"st\":{\"a\":7,\"b\":\"in\"},\"arr\":[1,null,3],\"m\":{\"k\":2,\"z\":null},"
+         "\"deep\":[{\"x\":\"p\",\"y\":[1,2]},null,{\"y\":[]}]}\n"
+         "{\"s\":null,\"b\":false,\"i\":0,\"l\":-1,\"d\":3,\"ts\":null,"
+         "\"st\":null,\"arr\":[],\"m\":{},\"deep\":null}\n"
+         "{}\n");
+  CU_ASSERT_EQUAL(f.root.length, 3);
+  CU_ASSERT_EQUAL(f.st.rows, 3);
+  CU_ASSERT_EQUAL(f.st.rescued_rows, 0);
+  lf_view v = col(&f, "s");
+  CU_ASSERT(str_is(&v, 0, "h\xc3\xa9\n\"x\""));
+  CU_ASSERT(str_is(&v, 1, NULL));
+  CU_ASSERT(str_is(&v, 2, NULL));
+  v = col(&f, "b");
+  CU_ASSERT(lf_view_bool(&v, 0) == 1 && lf_view_is_valid(&v, 1) && lf_view_bool(&v, 1) == 0);
+  CU_ASSERT(!lf_view_is_valid(&v, 2));
+  v = col(&f, "i");
+  CU_ASSERT_EQUAL(lf_view_int32(&v, 0), INT32_MIN);
+  v = col(&f, "l");
+  CU_ASSERT_EQUAL(lf_view_int64(&v, 0), INT64_MAX);
+  CU_ASSERT_EQUAL(lf_view_int64(&v, 1), -1);
+  v = col(&f, "d");
+  CU_ASSERT_EQUAL(lf_view_double(&v, 0), -0.1e-3);
+  CU_ASSERT_EQUAL(lf_view_double(&v, 1), 3.0);
+  v = col(&f, "ts");
+  CU_ASSERT_EQUAL(lf_view_int64(&v, 0), INT64_C(1704067201500000));
+  v = col(&f, "st");
+  CU_ASSERT(lf_view_is_valid(&v, 0) && !lf_view_is_valid(&v, 1) && !lf_view_is_valid(&v, 2));
+  v = col(&f, "st.a");
+  CU_ASSERT(lf_view_int32(&v, 0) == 7 && !lf_view_is_valid(&v, 1));
+  v = col(&f, "arr");
+  int64_t s, e;
+  lf_view it;
+  lf_view_list_range(&v, 0, &s, &e);
+  lf_view_child(&v, 0, &it);
+  CU_ASSERT(e - s == 3 && lf_view_int32(&it, s) == 1 && !lf_view_is_valid(&it, s + 1) &&
+            lf_view_int32(&it, s + 2) == 3);
+  lf_view_list_range(&v, 1, &s, &e);
+  CU_ASSERT(lf_view_is_valid(&v, 1) && e == s);
+  CU_ASSERT(!lf_view_is_valid(&v, 2));
+  v = col(&f, "m");
+  lf_view ent, key, val;
+  lf_view_child(&v, 0, &ent);
+  lf_view_child(&ent, 0, &key);
+  lf_view_child(&ent, 1, &val);
+  lf_view_list_range(&v, 0, &s, &e);
+  CU_ASSERT(e - s == 2 && str_is(&key, s, "k") && lf_view_double(&val, s) == 2.0 &&
+            str_is(&key, s + 1, "z") && !lf_view_is_valid(&val, s + 1));
+  v = col(&f, "deep");
+  lf_view_list_range(&v, 0, &s, &e);
+  CU_ASSERT_EQUAL(e - s, 3);
+  lf_view el, x, y, yi;
+  lf_view_child(&v, 0, &el);
+  lf_view_child(&el, 0, &x);
+  lf_view_child(&el, 1, &y);
+  lf_view_child(&y, 0, &yi);
+  CU_ASSERT(str_is(&x, s, "p") && !lf_view_is_valid(&el, s + 1) && !lf_view_is_valid(&x, s + 2));
+  int64_t ys, ye;
+  lf_view_list_range(&y, s, &ys, &ye);
+  CU_ASSERT(ye - ys == 2 && lf_view_int64(&yi, ys) == 1 && lf_view_int64(&yi, ys + 1) == 2);
+  lf_view_list_range(&y, s + 2, &ys, &ye);
+  CU_ASSERT(lf_view_is_valid(&y, s + 2) && ye == ys);
+  fx_close(&f);
+}
+
+/* FLOAT ("f") and DATE ("tdD") are outside lf_view's formats: read the raw buffers. */
+static const struct ArrowArray *raw_child(const fx *f, const char *name) {
+  for (int64_t i = 0; i < f->out_schema.n_children; i++)
+    if (strcmp(f->out_schema.children[i]->name, name) == 0) return f->batch.children[i];
+  CU_FAIL_FATAL("no such column");
+  return NULL;
+}
+
+static int raw_valid(const struct ArrowArray *a, int64_t r) {
+  const uint8_t *v = a->buffers[0];
+  return !v || (v[r >> 3] >> (r & 7)) & 1;
+}
+
+static void test_date_float(void) {
+  fx f;
+  fx_open(&f, "f FLOAT, dt DATE", "_rescued_data", LFB_EVOLVE_RESCUE, NULL, 0);
+  f.noview = 1;
+  fx_run(&f, "{\"f\":1.5,\"dt\":\"2024-02-29\"}\n{\"f\":0,\"dt\":\"1970-01-01\"}\n"
+             "{\"f\":-3e2,\"dt\":\"1969-12-31\"}\n{\"f\":null,\"dt\":null}\n"
+             "{\"f\":1e300,\"dt\":\"2024-02-30\"}\n{\"dt\":\"2024-01-01T00:00:00Z\"}\n");
+  CU_ASSERT_EQUAL(f.batch.length, 6);
+  const struct ArrowArray *fa = raw_child(&f, "f"), *da = raw_child(&f, "dt");
+  CU_ASSERT_STRING_EQUAL(f.out_schema.children[0]->format, "f");
+  CU_ASSERT_STRING_EQUAL(f.out_schema.children[1]->format, "tdD");
+  const float *fv = fa->buffers[1];
+  const int32_t *dv = da->buffers[1];
+  CU_ASSERT(fv[0] == 1.5f && fv[1] == 0.0f && fv[2] == -300.0f);
+  CU_ASSERT(dv[0] == 19782 && dv[1] == 0 && dv[2] == -1); /* 2024-02-29 is day 19782 */
+  CU_ASSERT(!raw_valid(fa, 3) && !raw_valid(da, 3));
+  CU_ASSERT(!raw_valid(fa, 4) && !raw_valid(da, 4) && !raw_valid(da, 5)); /* rescued */
+  CU_ASSERT_EQUAL(fa->null_count, 3);
+  CU_ASSERT_EQUAL(da->null_count, 3);
+  CU_ASSERT_EQUAL(f.st.rescued_rows, 2);
+  fx_close(&f);
+}
+
+static void test_field_order(void) {
+  fx f;
+  fx_open(&f, "a INT, b STRING, c STRUCT<x: INT, y: INT>", "_rescued_data", LFB_EVOLVE_RESCUE,
+          NULL, 0);
+  fx_run(&f, "{\"a\":1,\"b\":\"x\",\"c\":{\"x\":1,\"y\":2}}\n"
+             "{\"c\":{\"y\":4,\"x\":3},\"b\":\"y\",\"a\":2}\n"
+             "{\"b\":\"z\"}\n"
+             "{ \"c\" : { \"y\" : 6 } , \"a\" : 3 }\n"
+             "{\"a\":5,\"a\":6}\n"
+             "{\"\\u0061\":7}\n"
+             "{\"A\":8}\n");
+  lf_view a = col(&f, "a"), b = col(&f, "b"), cx = col(&f, "c.x"), cy = col(&f, "c.y");
+  CU_ASSERT(lf_view_int32(&a, 0) == 1 && lf_view_int32(&a, 1) == 2 && !lf_view_is_valid(&a, 2));
+  CU_ASSERT(lf_view_int32(&a, 3) == 3 && str_is(&b, 2, "z") && str_is(&b, 1, "y"));
+  CU_ASSERT(lf_view_int32(&cx, 1) == 3 && lf_view_int32(&cy, 1) == 4);
+  CU_ASSERT(!lf_view_is_valid(&cx, 3) && lf_view_int32(&cy, 3) == 6);
+  /* A duplicate key: the first value counts, the later one is rescued. */
+  CU_ASSERT(lf_view_int32(&a, 4) == 5 && rescued_is(&f, 4, "{\"a\":6}"));
+  CU_ASSERT(lf_view_int32(&a, 5) == 7); /* an escaped key */
+  /* Names match case-sensitively: "A" is not "a" (Auto Loader rescues it). */
+  CU_ASSERT(!lf_view_is_valid(&a, 6) && rescued_is(&f, 6, "{\"A\":8}"));
+  for (int64_t r = 0; r < 4; r++) CU_ASSERT(rescued(&f, r) == NULL);
+  fx_close(&f);
+}
+
+/* ------------------------------------------------------------ rescued data */
+
+static void test_rescue(void) {
+  fx f;
+  fx_open(&f, "id STRING, n INT, user STRUCT<email: STRING, geo: STRUCT<city: STRING>>, "
+              "tags ARRAY<STRING>, props MAP<STRING, STRING>, when TIMESTAMP, items ARRAY<STRUCT<q: INT>>",
+          "_rescued_data", LFB_EVOLVE_RESCUE, NULL, 0);
+  fx_run(&f,
+         /* 0: an unknown top-level field */
+         "{\"id\":\"a\",\"extra\":{\"k\":[1,2]}}\n"
+         /* 1: wrong types, nested twice */
+         "{\"id\":\"b\",\"n\":\"7\",\"user\":{\"email\":5,\"geo\":{\"city\":true,\"zip\":\"x\"}}}\n"
+         /* 2: a struct that is a string; an array with a wrong item; a map with an object */
+         "{\"user\":\"anon\",\"tags\":[\"a\",1],\"props\":{\"k\":{\"z\":1}}}\n"
+         /* 3: ints that do not fit: fraction, exponent, overflow */
+         "{\"n\":1.5}\n{\"n\":1e2}\n{\"n\":2147483648}\n"
+         /* 6: a timestamp that does not parse; a struct in an array with an unknown field */
+         "{\"when\":\"yesterday\",\"items\":[{\"q\":1},{\"q\":2,\"r\":3}]}\n"
+         /* 7: the same, all fitting */
+         "{\"when\":\"2024-01-01 10:00:00+02:00\",\"items\":[{\"q\":1}]}\n");
+  CU_ASSERT_EQUAL(f.st.rows, 8);
+  CU_ASSERT_EQUAL(f.st.rescued_rows, 7);
+  CU_ASSERT_EQUAL(f.st.corrupt_rows, 0);
+  lf_view id = col(&f, "id"), n = col(&f, "n"), email = col(&f, "user.email"),
+          city = col(&f, "user.geo.city"), user = col(&f, "user"), tags = col(&f, "tags"),
+          props = col(&f, "props"), when = col(&f, "when"), items = col(&f, "items");
+  CU_ASSERT(str_is(&id, 0, "a") && rescued_is(&f, 0, "{\"extra\":{\"k\":[1,2]}}"));
+  CU_ASSERT(str_is(&id, 1, "b") && !lf_view_is_valid(&n, 1));
+  CU_ASSERT(lf_view_is_valid(&user, 1) && !lf_view_is_valid(&email, 1) &&
+            !lf_view_is_valid(&city, 1));
+  CU_ASSERT(rescued_is(&f, 1, "{\"n\":\"7\",\"user\":{\"email\":5,\"geo\":{\"city\":true,\"zip\":\"x\"}}}"));
+  CU_ASSERT(!lf_view_is_valid(&user, 2) && !lf_view_is_valid(&tags, 2) &&
+            !lf_view_is_valid(&props, 2));
+  CU_ASSERT(rescued_is(&f, 2, "{\"user\":\"anon\",\"tags\":[\"a\",1],\"props\":{\"k\":{\"z\":1}}}"));
+  CU_ASSERT(rescued_is(&f, 3, "{\"n\":1.5}") && rescued_is(&f, 4, "{\"n\":1e2}") &&
+            rescued_is(&f, 5, "{\"n\":2147483648}"));
+  CU_ASSERT(!lf_view_is_valid(&when, 6) && !lf_view_is_valid(&items, 6));
+  CU_ASSERT(rescued_is(&f, 6, "{\"when\":\"yesterday\",\"items\":[{\"q\":1},{\"q\":2,\"r\":3}]}"));
+  CU_ASSERT(rescued(&f, 7) == NULL);
+  CU_ASSERT_EQUAL(lf_view_int64(&when, 7), INT64_C(1704096000000000));
+  int64_t s, e;
+  lf_view_list_range(&items, 7, &s, &e);
+  CU_ASSERT_EQUAL(e - s, 1);
+  /* The rolled-back array items left nothing behind: row 7's item is item 0. */
+  lf_view q = col(&f, "items"), qs, qq;
+  lf_view_child(&q, 0, &qs);
+  lf_view_child(&qs, 0, &qq);
+  CU_ASSERT(s == 0 && lf_view_int32(&qq, 0) == 1);
+  fx_close(&f);
+}
+
+/* ------------------------------------------------------------ corrupt records */
+
+static void test_corrupt(void) {
+  fx f;
+  fx_open(&f, "a INT, s STRING", "_rescued_data", LFB_EVOLVE_RESCUE, NULL, 200);
+  char deep[400];
+  size_t k = 0;
+  k += (size_t)snprintf(deep, sizeof deep, "{\"s\":\"d\",\"x\":");
+  for (int i = 0; i < 70; i++) deep[k++] = '[';
+  for (int i = 0; i < 70; i++) deep[k++] = ']';
+  deep[k++] = '}';
+  deep[k] = '\0';
+  char huge[400];
+  snprintf(huge, sizeof huge, "{\"s\":\"%0250d\"}", 0);
+  const char *lines[] = {
+      "{\"a\":1}",                  /* 0 fine */
+      "{\"a\":1",                   /* 1 truncated */
+      "{a:1}",                      /* 2 not JSON */
+      "[1,2]",                      /* 3 JSON, not an object: corrupt (an array line) */
+      "\"text\"",                   /* 4 */
+      "{\"s\":\"\xff\xfe\"}",       /* 5 invalid UTF-8 */
+      "{\"s\":\"\xed\xa0\x80\"}",   /* 6 a UTF-8 surrogate */
+      "{\"s\":\"\\ud800\"}",        /* 7 a lone escaped surrogate */
+      "{\"a\":1} x",                /* 8 text after the object */
+      "{\"a\":01}",                 /* 9 a leading zero */
+      "{\"s\":\"tab\there\"}",      /* 10 a raw control byte */
+      "{\"a\":1,}",                 /* 11 trailing comma */
+      "{\"a\":nul}",                /* 12 */
+      "{\"a\":2}",                  /* 13 fine */
+      "{\"s\":\"dee\",\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[" /* 14 */
+  };
+  size_t nl = sizeof lines / sizeof lines[0];
+  char text[4096];
+  size_t o = 0;
+  for (size_t i = 0; i < nl; i++) o += (size_t)snprintf(text + o, sizeof text - o, "%s\n", lines[i]);
+  o += (size_t)snprintf(text + o, sizeof text - o, "%s\n%s\n", deep, huge); /* 15, 16 */
+  static const char nul[] = "{\"s\":\"a\0b\"}\n{\"a\":3}"; /* 17 a NUL byte, 18 fine */
+  memcpy(text + o, nul, sizeof nul - 1);
+  o += sizeof nul - 1;
+  memset(&f.st, 0, sizeof f.st);
+  CU_ASSERT_EQUAL(fx_decode(&f, text, o, "landing/bad.json"), LF_OK);
+  fx_finish(&f);
+  CU_ASSERT_EQUAL(f.root.length, 19);
+  CU_ASSERT_EQUAL(f.st.lines, 19);
+  CU_ASSERT_EQUAL(f.st.corrupt_rows, 16);
+  CU_ASSERT_EQUAL(f.st.rescued_rows, 16);
+  lf_view a = col(&f, "a");
+  CU_ASSERT(lf_view_int32(&a, 0) == 1 && lf_view_int32(&a, 13) == 2 && lf_view_int32(&a, 18) == 3);
+  CU_ASSERT(rescued(&f, 0) == NULL && rescued(&f, 13) == NULL && rescued(&f, 18) == NULL);
+  for (int64_t r = 1; r <= 17; r++) {
+    if (r == 13) continue;
+    json_t *h;
+    const char *c = corrupt_text(&f, r, &h);
+    CU_ASSERT(c != NULL);
+    CU_ASSERT(all_null(&f, r));
+    if (r < 14 && r != 5 && r != 6 && c) CU_ASSERT_STRING_EQUAL(c, lines[r]);
+    if ((r == 5 || r == 6) && c) CU_ASSERT(strstr(c, "\xef\xbf\xbd") != NULL); /* U+FFFD */
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(h, "_file_path")), "landing/bad.json");
+    if (r == 16 && c) CU_ASSERT_EQUAL(strlen(c), 200); /* an over-long line keeps its head */
+    json_decref(h);
+  }
+  fx_close(&f);
+}
+
+static void test_empty_crlf(void) {
+  fx f;
+  fx_open(&f, "a INT, s STRING", "_rescued_data", LFB_EVOLVE_RESCUE, NULL, 0);
+  fx_run(&f, "");
+  CU_ASSERT_EQUAL(f.root.length, 0);
+  fx_run(&f, "\n\n  \r\n\t\n");
+  CU_ASSERT_EQUAL(f.root.length, 0);
+  CU_ASSERT_EQUAL(f.st.lines, 0);
+  fx_run(&f, "{\"a\":1,\"s\":\"x\"}\r\n\r\n{\"a\":2}\r\n{\"a\":\r\n{\"a\":3}");
+  CU_ASSERT_EQUAL(f.root.length, 4);
+  lf_view a = col(&f, "a"), s = col(&f, "s");
+  CU_ASSERT(lf_view_int32(&a, 0) == 1 && str_is(&s, 0, "x") && lf_view_int32(&a, 1) == 2);
+  CU_ASSERT(lf_view_int32(&a, 3) == 3 && !lf_view_is_valid(&a, 2));
+  json_t *h;
+  const char *c = corrupt_text(&f, 2, &h);
+  CU_ASSERT(c && strcmp(c, "{\"a\":") == 0); /* the CR is not part of the record */
+  json_decref(h);
+  /* A UTF-8 byte order mark at the start of a file. */
+  fx_run(&f, "\xef\xbb\xbf{\"a\":9}\n");
+  a = col(&f, "a");
+  CU_ASSERT(f.root.length == 1 && lf_view_int32(&a, 0) == 9);
+  fx_close(&f);
+}
+
+static void test_json_array(void) {
+  fx f;
+  fx_open(&f, "a INT, s STRING", "_rescued_data", LFB_EVOLVE_RESCUE, NULL, 0);
+  fx_run(&f, "\n  [\n  {\"a\": 1, \"s\": \"x\"},\n  {\"a\": 2},\n  7,\n  {\"a\": 3, \"z\": 1}\n]\n");
+  CU_ASSERT_EQUAL(f.root.length, 4);
+  CU_ASSERT_EQUAL(f.st.corrupt_rows, 1);
+  lf_view a = col(&f, "a");
+  CU_ASSERT(lf_view_int32(&a, 0) == 1 && lf_view_int32(&a, 1) == 2 && lf_view_int32(&a, 3) == 3);
+  json_t *h;
+  const char *c = corrupt_text(&f, 2, &h);
+  CU_ASSERT(c && strcmp(c, "7") == 0);
+  json_decref(h);
+  CU_ASSERT(rescued_is(&f, 3, "{\"z\":1}"));
+  fx_run(&f, "[]");
+  CU_ASSERT_EQUAL(f.root.length, 0);
+  /* A syntax error: what follows cannot be split into records. */
+  fx_run(&f, "[{\"a\":1},{\"a\":2,,{\"a\":3}]");
+  CU_ASSERT_EQUAL(f.root.length, 2);
+  CU_ASSERT_EQUAL(f.st.corrupt_rows, 1);
+  c = corrupt_text(&f, 1, &h);
+  CU_ASSERT(c && strcmp(c, "{\"a\":2,,{\"a\":3}]") == 0);
+  json_decref(h);
+  /* Truncated: the complete elements, then one corrupt record. */
+  fx_run(&f, "[{\"a\":1},{\"a\":2}");
+  CU_ASSERT_EQUAL(f.root.length, 3);
+  CU_ASSERT_EQUAL(f.st.corrupt_rows, 1);
+  a = col(&f, "a");
+  CU_ASSERT(lf_view_int32(&a, 1) == 2);
+  fx_close(&f);
+}
+
+/* ------------------------------------------------------------ evolution, metadata, batches */
+
+static void test_evolution(void) {
+  const char *text = "{\"a\":1}\n{\"a\":2,\"b\":\"x\",\"n\":{\"c\":[1.5],\"d\":true}}\n"
+                     "{\"a\":3,\"st\":{\"x\":1,\"y\":2}}\n";
+  const char *ddl = "a INT, st STRUCT<x: INT>";
+  fx f;
+  /* rescue */
+  fx_open(&f, ddl, "_rescued_data", LFB_EVOLVE_RESCUE, NULL, 0);
+  fx_run(&f, text);
+  CU_ASSERT(rescued_is(&f, 1, "{\"b\":\"x\",\"n\":{\"c\":[1.5],\"d\":true}}"));
+  CU_ASSERT(rescued_is(&f, 2, "{\"st\":{\"y\":2}}"));
+  CU_ASSERT_EQUAL(f.st.n_new_fields, 0);
+  fx_close(&f);
+  /* add_new_columns: rescued now, reported with their types */
+  fx_open(&f, ddl, "_rescued_data", LFB_EVOLVE_ADD, NULL, 0);
+  memset(&f.st, 0, sizeof f.st);
+  CU_ASSERT_EQUAL(fx_decode(&f, text, strlen(text), "x.json"), LF_OK);
+  CU_ASSERT_EQUAL(f.st.n_new_fields, 2);
+  const char *nf = f.st.new_fields;
+  CU_ASSERT_FATAL(nf != NULL);
+  CU_ASSERT_STRING_EQUAL(nf, "b");
+  nf += strlen(nf) + 1;
+  CU_ASSERT_STRING_EQUAL(nf, "STRING");
+  nf += strlen(nf) + 1;
+  CU_ASSERT_STRING_EQUAL(nf, "n");
+  nf += strlen(nf) + 1;
+  CU_ASSERT_STRING_EQUAL(nf, "STRUCT<c: ARRAY<DOUBLE>, d: BOOLEAN>");
+  /* The inferred type is DDL the parser reads. */
+  struct ArrowSchema s;
+  char ddl2[256];
+  snprintf(ddl2, sizeof ddl2, "n %s", nf);
+  CU_ASSERT(lfh_ddl_parse(ddl2, strlen(ddl2), &s, NULL) == LF_OK);
+  lf_schema_release(&s);
+  fx_finish(&f);
+  CU_ASSERT(rescued_is(&f, 1, "{\"b\":\"x\",\"n\":{\"c\":[1.5],\"d\":true}}"));
+  fx_close(&f);
+  /* fail_on_new_columns: the call fails naming field, file and line */
+  fx_open(&f, ddl, "_rescued_data", LFB_EVOLVE_FAIL, NULL, 0);
+  CU_ASSERT_EQUAL(fx_decode(&f, text, strlen(text), "in/x.json"), LF_ERR_SCHEMA);
+  CU_ASSERT(strstr(f.msg, "'b'") && strstr(f.msg, "in/x.json:2"));
+  CU_ASSERT_EQUAL(lfb_json_pending_rows(f.dec), 1); /* the rows before the line stay */
+  const char *nested = "{\"a\":3,\"st\":{\"x\":1,\"y\":2}}\n";
+  CU_ASSERT_EQUAL(fx_decode(&f, nested, strlen(nested), "in/y.json"), LF_ERR_SCHEMA);
+  CU_ASSERT(strstr(f.msg, "'st.y'") != NULL);
+  fx_close(&f);
+  /* none: unknown fields dropped without a rescued column, rescued with one */
+  fx_open(&f, ddl, NULL, LFB_EVOLVE_NONE, NULL, 0);
+  fx_run(&f, text);
+  CU_ASSERT_EQUAL(lf_view_n_children(&f.root), 2);
+  CU_ASSERT_EQUAL(f.root.length, 3);
+  CU_ASSERT_EQUAL(f.st.rescued_rows, 0);
+  lf_view a = col(&f, "a");
+  CU_ASSERT(lf_view_int32(&a, 1) == 2);
+  fx_close(&f);
+  fx_open(&f, ddl, "_rescued_data", LFB_EVOLVE_NONE, NULL, 0);
+  fx_run(&f, text);
+  CU_ASSERT(rescued_is(&f, 1, "{\"b\":\"x\",\"n\":{\"c\":[1.5],\"d\":true}}"));
+  fx_close(&f);
+}
+
+static void test_metadata_batches(void) {
+  fx f;
+  fx_open(&f, "a INT", "_rescued_data", LFB_EVOLVE_RESCUE, "_metadata", 0);
+  lfb_json_file f1 = {"abfss://c@a.dfs.core.windows.net/in/x \"q\".json", 123, 1700000000123456};
+  lfb_json_file f2 = {"/tmp/y.json", 7, 5};
+  memset(&f.st, 0, sizeof f.st);
+  CU_ASSERT(lfb_json_decode(f.dec, "{\"a\":1}\n{\"a\":2,\"b\":1}\n", 22, &f1, &f.st, &f.err) == LF_OK);
+  CU_ASSERT(lfb_json_decode(f.dec, "{\"a\":3}", 7, &f2, &f.st, &f.err) == LF_OK);
+  CU_ASSERT_EQUAL(lfb_json_pending_rows(f.dec), 3);
+  fx_finish(&f);
+  CU_ASSERT_EQUAL(lfb_json_pending_rows(f.dec), 0);
+  lf_view p = col(&f, "_metadata.file_path"), n = col(&f, "_metadata.file_name"),
+          sz = col(&f, "_metadata.file_size"), mt = col(&f, "_metadata.file_modification_time");
+  CU_ASSERT(str_is(&p, 0, f1.path) && str_is(&n, 1, "x \"q\".json") && str_is(&n, 2, "y.json"));
+  CU_ASSERT(lf_view_int64(&sz, 0) == 123 && lf_view_int64(&sz, 2) == 7);
+  CU_ASSERT(lf_view_int64(&mt, 1) == 1700000000123456 && lf_view_int64(&mt, 2) == 5);
+  json_t *r = rescued(&f, 1);
+  CU_ASSERT(r && strcmp(json_string_value(json_object_get(r, "_file_path")), f1.path) == 0);
+  json_decref(r);
+  /* Several batches from one decoder; an empty one in between. */
+  for (int b = 0; b < 4; b++) {
+    char text[64];
+    int len = snprintf(text, sizeof text, "{\"a\":%d}\n{\"a\":%d}\n", b, b + 100);
+    if (b != 2) CU_ASSERT(lfb_json_decode(f.dec, text, (size_t)len, &f2, NULL, &f.err) == LF_OK);
+    fx_finish(&f);
+    lf_view a = col(&f, "a");
+    CU_ASSERT_EQUAL(f.root.length, b == 2 ? 0 : 2);
+    if (b != 2) CU_ASSERT(lf_view_int32(&a, 0) == b && lf_view_int32(&a, 1) == b + 100);
+  }
+  /* The output schema: data columns (nullable), then _rescued_data, then _metadata. */
+  CU_ASSERT_EQUAL(f.out_schema.n_children, 3);
+  CU_ASSERT_STRING_EQUAL(f.out_schema.children[1]->name, "_rescued_data");
+  CU_ASSERT_STRING_EQUAL(f.out_schema.children[2]->format, "+s");
+  fx_close(&f);
+}
+
+/* ------------------------------------------------------------ scalars in detail */
+
+static void test_timestamps(void) {
+  fx f;
+  fx_open(&f, "t TIMESTAMP, n TIMESTAMP_NTZ", "_rescued_data", LFB_EVOLVE_RESCUE, NULL, 0);
+  static const struct {
+    const char *text;
+    int64_t us; /* INT64_MIN: rescued */
+  } cases[] = {
+      {"1970-01-01T00:00:00Z", 0},
+      {"2024-01-01T00:00:00.123Z", INT64_C(1704067200123000)},
+      {"2024-01-01T00:00:00.1234567Z", INT64_C(1704067200123456)},
+      {"2024-01-01 01:00:00+01:00", INT64_C(1704067200000000)},
+      {"2024-01-01T00:00:00-0130", INT64_C(1704072600000000)},
+      {"2024-01-01T05:30+05", INT64_C(1704069000000000)},
+      {"2024-01-01", INT64_C(1704067200000000)},
+      {"1969-12-31T23:59:59.5Z", -500000},
+      {"2024-02-30T00:00:00Z", INT64_MIN},
+      {"2024-01-01T24:00:00Z", INT64_MIN},
+      {"2024-01-01T00:00:00Q", INT64_MIN},
+      {"2024-1-01", INT64_MIN},
+      {"", INT64_MIN},
+  };
+  char text[4096];
+  size_t o = 0;
+  size_t nc = sizeof cases / sizeof cases[0];
+  for (size_t i = 0; i < nc; i++)
+    o += (size_t)snprintf(text + o, sizeof text - o, "{\"t\":\"%s\",\"n\":\"%s\"}\n", cases[i].text,
+                          cases[i].text);
+  o += (size_t)snprintf(text + o, sizeof text - o,
+                        "{\"t\":\"2024-01-01T00:00:00\\u005a\"}\n{\"t\":12}\n");
+  fx_run(&f, text);
+  lf_view t = col(&f, "t"), n = col(&f, "n");
+  for (size_t i = 0; i < nc; i++) {
+    int ok = cases[i].us == INT64_MIN ? !lf_view_is_valid(&t, (int64_t)i)
+                                      : lf_view_is_valid(&t, (int64_t)i) &&
+                                            lf_view_int64(&t, (int64_t)i) == cases[i].us;
+    if (!ok) fprintf(stderr, "timestamp case %s\n", cases[i].text);
+    CU_ASSERT(ok);
+  }
+  /* NTZ: a zone suffix is refused; the wall clock is kept */
+  CU_ASSERT(!lf_view_is_valid(&n, 0) && !lf_view_is_valid(&n, 3));
+  CU_ASSERT(lf_view_is_valid(&n, 6) && lf_view_int64(&n, 6) == INT64_C(1704067200000000));
+  int64_t r = (int64_t)nc;
+  CU_ASSERT(lf_view_int64(&t, r) == INT64_C(1704067200000000));
+  CU_ASSERT(!lf_view_is_valid(&t, r + 1) && rescued_is(&f, r + 1, "{\"t\":12}"));
+  fx_close(&f);
+}
+
+/* Doubles agree with strtod (correct rounding) on many shapes, and strings escape right. */
+static void test_numbers_strings(void) {
+  fx f;
+  fx_open(&f, "d DOUBLE, l BIGINT, s STRING", "_rescued_data", LFB_EVOLVE_RESCUE, NULL, 0);
+  static const char *nums[] = {"0", "-0", "1", "0.1", "0.30000000000000004", "1e22", "1e23",
+                               "9007199254740993", "123456789012345678901234567890",
+                               "2.2250738585072014e-308", "4.9e-324", "1e-400", "1.7976931348623157e308",
+                               "0.000001234", "-5e-5", "3.14159265358979323846264338327950288",
+                               "123.456e-10", "1E+2", "0e999"};
+  size_t nn = sizeof nums / sizeof nums[0];
+  char text[8192];
+  size_t o = 0;
+  for (size_t i = 0; i < nn; i++) o += (size_t)snprintf(text + o, sizeof text - o, "{\"d\":%s}\n", nums[i]);
+  srand(7);
+  char rnd[200][40];
+  for (int i = 0; i < 200; i++) {
+    double v = (double)rand() / RAND_MAX * pow(10, rand() % 40 - 20);
+    snprintf(rnd[i], sizeof rnd[i], "%.*g", i % 2 ? 17 : 1 + i % 16, v);
+    o += (size_t)snprintf(text + o, sizeof text - o, "{\"d\":%s}\n", rnd[i]);
+  }
+  o += (size_t)snprintf(text + o, sizeof text - o,
+                        "{\"d\":1e999}\n{\"l\":-9223372036854775808}\n{\"l\":9223372036854775808}\n"
+                        "{\"s\":\"\\ud83d\\ude00 \\/ \\b\\f\\r\\t \\u0000 \\u20ac \xf0\x9f\x98\x80\"}\n");
+  fx_run(&f, text);
+  lf_view d = col(&f, "d"), l = col(&f, "l"), s = col(&f, "s");
+  for (size_t i = 0; i < nn + 200; i++) {
+    const char *t = i < nn ? nums[i] : rnd[i - nn];
+    double want = strtod(t, NULL);
+    int ok = lf_view_is_valid(&d, (int64_t)i) && lf_view_double(&d, (int64_t)i) == want &&
+             signbit(lf_view_double(&d, (int64_t)i)) == signbit(want);
+    if (!ok) fprintf(stderr, "double %s: %.17g\n", t, lf_view_double(&d, (int64_t)i));
+    CU_ASSERT(ok);
+  }
+  int64_t r = (int64_t)(nn + 200);
+  /* Rescued verbatim: 1e999 is valid JSON, but beyond what jansson reads. */
+  lf_view rd = col(&f, "_rescued_data");
+  size_t rn;
+  const char *rs = lf_view_utf8(&rd, r, &rn);
+  CU_ASSERT(!lf_view_is_valid(&d, r) && rn > 11 && memcmp(rs, "{\"d\":1e999,", 11) == 0);
+  CU_ASSERT(lf_view_int64(&l, r + 1) == INT64_MIN && !lf_view_is_valid(&l, r + 2));
+  size_t n;
+  const char *sv = lf_view_utf8(&s, r + 3, &n);
+  static const char want[] = "\xf0\x9f\x98\x80 / \b\f\r\t \0 \xe2\x82\xac \xf0\x9f\x98\x80";
+  CU_ASSERT(n == sizeof want - 1 && memcmp(sv, want, n) == 0);
+  fx_close(&f);
+}
+
+/* ------------------------------------------------------------ differential vs jansson */
+
+static int64_t json_ts(const char *s) {
+  int y, mo, d, h, mi, sec, ms;
+  char z;
+  if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &y, &mo, &d, &h, &mi, &sec, &ms, &z) != 8 ||
+      z != 'Z' || strlen(s) != 24)
+    return INT64_MIN;
+  /* days from civil, independent of the decoder's (libc timegm is not C11) */
+  int64_t yy = y - (mo <= 2);
+  int64_t era = (yy >= 0 ? yy : yy - 399) / 400, yoe = yy - era * 400;
+  int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+  return ((days * 24 + h) * 60 + mi) * INT64_C(60000000) + sec * INT64_C(1000000) + ms * 1000;
+}
+
+static int fits(const lf_view *v, json_t *j);
+
+static int fits_struct(const lf_view *v, json_t *j) {
+  if (!json_is_object(j)) return 0;
+  const char *k;
+  json_t *x;
+  json_object_foreach(j, k, x) {
+    int found = 0;
+    for (int64_t i = 0; i < lf_view_n_children(v) && !found; i++) {
+      lf_view c;
+      lf_view_child(v, i, &c);
+      if (strcmp(lf_view_name(&c), k) == 0) found = 1 + fits(&c, x);
+    }
+    if (found != 2) return 0; /* unknown (rescued) or not fitting: the container is rescued */
+  }
+  return 1;
+}
+
+/* Would `j` decode into a column of v's type without rescue? (NULL fits anything.) */
+static int fits(const lf_view *v, json_t *j) {
+  if (json_is_null(j)) return 1;
+  const char *f = v->schema->format;
+  lf_view c, e;
+  size_t i;
+  json_t *x;
+  const char *k;
+  switch (v->type) {
+  case LF_TYPE_UTF8: return json_is_string(j);
+  case LF_TYPE_BOOL: return json_is_boolean(j);
+  case LF_TYPE_INT32: return json_is_integer(j) && json_integer_value(j) >= INT32_MIN && json_integer_value(j) <= INT32_MAX;
+  case LF_TYPE_INT64: return json_is_integer(j);
+  case LF_TYPE_DOUBLE: return json_is_number(j);
+  case LF_TYPE_TIMESTAMP: return json_ts(json_string_value(j)) != INT64_MIN;
+  case LF_TYPE_STRUCT: return fits_struct(v, j);
+  case LF_TYPE_LIST:
+    if (!json_is_array(j)) return 0;
+    lf_view_child(v, 0, &c);
+    json_array_foreach(j, i, x) if (!fits(&c, x)) return 0;
+    return 1;
+  case LF_TYPE_MAP:
+    if (!json_is_object(j)) return 0;
+    lf_view_child(v, 0, &e);
+    lf_view_child(&e, 1, &c);
+    json_object_foreach(j, k, x) if (!fits(&c, x)) return 0;
+    return 1;
+  default: return f == NULL;
+  }
+}
+
+/* Does row `r` of v hold exactly j (which fits)? */
+static int same(const lf_view *v, int64_t r, json_t *j) {
+  if (json_is_null(j)) return !lf_view_is_valid(v, r);
+  if (!lf_view_is_valid(v, r)) return 0;
+  size_t n;
+  const char *s;
+  int64_t b, e;
+  lf_view c, ent, key, val;
+  switch (v->type) {
+  case LF_TYPE_UTF8:
+    s = lf_view_utf8(v, r, &n);
+    return n == json_string_length(j) && memcmp(s, json_string_value(j), n) == 0;
+  case LF_TYPE_BOOL: return lf_view_bool(v, r) == json_is_true(j);
+  case LF_TYPE_INT32: return lf_view_int32(v, r) == json_integer_value(j);
+  case LF_TYPE_INT64: return lf_view_int64(v, r) == json_integer_value(j);
+  case LF_TYPE_DOUBLE: return lf_view_double(v, r) == json_number_value(j);
+  case LF_TYPE_TIMESTAMP: return lf_view_int64(v, r) == json_ts(json_string_value(j));
+  case LF_TYPE_STRUCT:
+    for (int64_t i = 0; i < lf_view_n_children(v); i++) {
+      lf_view_child(v, i, &c);
+      json_t *x = json_object_get(j, lf_view_name(&c));
+      if (!same(&c, r, x ? x : json_null())) return 0;
+    }
+    return 1;
+  case LF_TYPE_LIST:
+    lf_view_list_range(v, r, &b, &e);
+    lf_view_child(v, 0, &c);
+    if ((size_t)(e - b) != json_array_size(j)) return 0;
+    for (int64_t i = b; i < e; i++)
+      if (!same(&c, i, json_array_get(j, (size_t)(i - b)))) return 0;
+    return 1;
+  case LF_TYPE_MAP: {
+    lf_view_list_range(v, r, &b, &e);
+    lf_view_child(v, 0, &ent);
+    lf_view_child(&ent, 0, &key);
+    lf_view_child(&ent, 1, &val);
+    if ((size_t)(e - b) != json_object_size(j)) return 0;
+    for (int64_t i = b; i < e; i++) {
+      s = lf_view_utf8(&key, i, &n);
+      char k[256];
+      snprintf(k, sizeof k, "%.*s", (int)n, s);
+      json_t *x = json_object_get(j, k);
+      if (!x || !same(&val, i, x)) return 0;
+    }
+    return 1;
+  }
+  default: return 0;
+  }
+}
+
+/* Struct row against object `o`: fitting fields decoded, the others NULL and in `resc`
+ * (the rescued object of this level, or NULL), unknown keys in `resc`, and nothing else
+ * in it. Returns the number of mismatches found. */
+static int diff_struct(const lf_view *v, int64_t r, json_t *o, json_t *resc) {
+  int bad = 0;
+  size_t expect = 0;
+  const char *k;
+  json_t *x;
+  for (int64_t i = 0; i < lf_view_n_children(v); i++) {
+    lf_view c;
+    lf_view_child(v, i, &c);
+    const char *name = lf_view_name(&c);
+    if (strcmp(name, "_rescued_data") == 0) continue;
+    json_t *jv = json_object_get(o, name), *rv = resc ? json_object_get(resc, name) : NULL;
+    if (!jv) jv = json_null();
+    if (c.type == LF_TYPE_STRUCT && json_is_object(jv)) {
+      if (!lf_view_is_valid(&c, r)) bad++;
+      else bad += diff_struct(&c, r, jv, rv);
+      expect += rv != NULL;
+    } else if (fits(&c, jv)) {
+      bad += !same(&c, r, jv);
+      bad += rv != NULL;
+    } else {
+      bad += lf_view_is_valid(&c, r) || !json_equal(rv, jv);
+      expect++;
+    }
+  }
+  json_object_foreach(o, k, x) {
+    int known = 0;
+    for (int64_t i = 0; i < lf_view_n_children(v) && !known; i++) {
+      lf_view c;
+      lf_view_child(v, i, &c);
+      known = strcmp(lf_view_name(&c), k) == 0;
+    }
+    if (!known) {
+      bad += !resc || !json_equal(json_object_get(resc, k), x);
+      expect++;
+    }
+  }
+  size_t have = resc ? json_object_size(resc) - (json_object_get(resc, "_file_path") != NULL) : 0;
+  bad += have != expect;
+  return bad;
+}
+
+static const char *CLICK_DDL =
+    "event_id STRING NOT NULL, event_type STRING, event_ts TIMESTAMP, session_id STRING, "
+    "ip STRING, schema_version INT, "
+    "user STRUCT<user_id: STRING, email: STRING, country: STRING, plan: STRING>, "
+    "page STRUCT<url: STRING, referrer: STRING, title: STRING>, "
+    "device STRUCT<type: STRING, os: STRING, browser: STRING, user_agent: STRING>, "
+    "geo STRUCT<country: STRING, region: STRING, city: STRING>, "
+    "utm STRUCT<source: STRING, medium: STRING, campaign: STRING, term: STRING, content: STRING>, "
+    "purchase STRUCT<order_id: STRING, amount: DOUBLE, currency: STRING, items: INT>, "
+    "properties MAP<STRING, STRING>";
+
+/* The DDL above is the one in the bundle (so this test follows it if it changes). */
+static void test_click_ddl_in_bundle(void) {
+  size_t n;
+  char *yml = lfh_test_slurp(LFH_SOURCE_DIR "/bundles/resources/clickstream_pipeline.yml", &n);
+  CU_ASSERT_FATAL(yml != NULL);
+  const char *fields[] = {"event_id STRING NOT NULL", "event_ts TIMESTAMP", "schema_version INT",
+                          "purchase STRUCT<order_id: STRING, amount: DOUBLE, currency: STRING, items: INT>",
+                          "properties MAP<STRING, STRING>"};
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+    CU_ASSERT(strstr(yml, fields[i]) != NULL);
+    CU_ASSERT(strstr(CLICK_DDL, fields[i]) != NULL);
+  }
+  free(yml);
+}
+
+#ifndef LFPRODUCE_EXE
+#error "plugins/bronze/CMakeLists.txt defines LFPRODUCE_EXE for this test"
+#endif
+
+static char *read_dir_file(const char *dir, size_t *len, char *name, size_t cap) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  char *text = NULL;
+  while (d && (e = readdir(d)) && !text)
+    if (e->d_name[0] != '.') {
+      char path[1024];
+      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+      snprintf(name, cap, "%s", path);
+      text = lfh_test_slurp(path, len);
+    }
+  if (d) closedir(d);
+  return text;
+}
+
+static void test_lfproduce_differential(void) {
+  char *dir = lfh_test_tmpdir();
+  CU_ASSERT_FATAL(dir != NULL);
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd,
+           "%s --quiet --out %s --events 4000 --seed 11 --malformed-fraction 0.08 --drift "
+           "--duplicate-fraction 0.02 --late-fraction 0.05",
+           LFPRODUCE_EXE, dir);
+  int st = system(cmd);
+  CU_ASSERT_FATAL(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  size_t len;
+  char path[1024];
+  char *text = read_dir_file(dir, &len, path, sizeof path);
+  CU_ASSERT_FATAL(text != NULL);
+
+  fx f;
+  fx_open(&f, CLICK_DDL, "_rescued_data", LFB_EVOLVE_ADD, NULL, 0);
+  /* Decoded in runs of whole lines, several batches, as the autoloader may do. */
+  int64_t drift_runs = 0, line = 0, bad_rows = 0, want_corrupt = 0, want_rows = 0, corrupt = 0, rescued_n = 0;
+  const char *p = text, *end = text + len;
+  while (p < end) {
+    const char *q = p;
+    for (int k = 0; k < 700 && q < end; k++) {
+      const char *nl = memchr(q, '\n', (size_t)(end - q));
+      q = nl ? nl + 1 : end;
+    }
+    memset(&f.st, 0, sizeof f.st);
+    CU_ASSERT_FATAL(fx_decode(&f, p, (size_t)(q - p), path) == LF_OK);
+    corrupt += f.st.corrupt_rows;
+    rescued_n += f.st.rescued_rows;
+    if (f.st.n_new_fields) { /* drift: the new fields, typed */
+      const char *nf = f.st.new_fields;
+      int seen = 0;
+      for (size_t i = 0; i < f.st.n_new_fields; i++) {
+        const char *type = nf + strlen(nf) + 1;
+        seen += strcmp(nf, "app_version") == 0 && strcmp(type, "STRING") == 0;
+        seen += strcmp(nf, "consent") == 0 &&
+                strcmp(type, "STRUCT<analytics: BOOLEAN, marketing: BOOLEAN>") == 0;
+        nf = type + strlen(type) + 1;
+      }
+      CU_ASSERT_EQUAL(seen, 2);
+      drift_runs++;
+    }
+    fx_finish(&f);
+    /* Check each line of the run against jansson. */
+    int64_t row = 0;
+    for (const char *l = p; l < q;) {
+      const char *nl = memchr(l, '\n', (size_t)(q - l)), *le = nl ? nl : q;
+      line++;
+      if (le > l) {
+        want_rows++;
+        json_t *j = json_loadb(l, (size_t)(le - l), 0, NULL);
+        if (!j || !json_is_object(j)) {
+          want_corrupt++;
+          json_t *h;
+          const char *c = corrupt_text(&f, row, &h);
+          if (!c || strlen(c) != (size_t)(le - l) || memcmp(c, l, (size_t)(le - l)) != 0 ||
+              !all_null(&f, row))
+            bad_rows++;
+          json_decref(h);
+        } else {
+          json_t *r = rescued(&f, row);
+          int b = diff_struct(&f.root, row, j, r);
+          if (b) {
+            fprintf(stderr, "line %lld differs (%d): %.*s\n", (long long)line, b, (int)(le - l), l);
+            bad_rows++;
+          }
+          json_decref(r);
+        }
+        json_decref(j);
+        row++;
+      }
+      l = nl ? nl + 1 : q;
+    }
+    CU_ASSERT_EQUAL(row, f.root.length);
+    p = q;
+  }
+  CU_ASSERT_EQUAL(bad_rows, 0);
+  CU_ASSERT_EQUAL(want_rows, 4000);
+  CU_ASSERT_EQUAL(corrupt, want_corrupt);
+  CU_ASSERT(want_corrupt > 50);     /* the fraction really produced broken lines */
+  CU_ASSERT(rescued_n > corrupt);   /* and wrong types / drift got rescued */
+  CU_ASSERT(drift_runs > 0);
+  fx_close(&f);
+  free(text);
+  lfh_test_rmtree(dir);
+  free(dir);
+}
+
+int main(void) {
+  static const lfh_test_case cases[] = {
+      {"every type, nulls, nesting", test_types},
+      {"FLOAT and DATE", test_date_float},
+      {"field order, duplicates, escaped and cased keys", test_field_order},
+      {"rescued data with nesting", test_rescue},
+      {"corrupt records", test_corrupt},
+      {"empty input, CRLF, BOM", test_empty_crlf},
+      {"JSON array files", test_json_array},
+      {"schema evolution modes", test_evolution},
+      {"metadata column, several batches", test_metadata_batches},
+      {"timestamps and dates", test_timestamps},
+      {"numbers exact, string escapes", test_numbers_strings},
+      {"clickstream DDL is the bundle's", test_click_ddl_in_bundle},
+      {"lfproduce output vs jansson", test_lfproduce_differential},
+      {NULL, NULL}};
+  return lfh_test_run("bronze_json", cases);
+}
