@@ -33,6 +33,7 @@ cmake --build build-fuzz --target fuzz_avro_run
 cmake --build build-fuzz --target fuzz_metadata_run
 cmake --build build-fuzz --target fuzz_expr_run
 cmake --build build-fuzz --target fuzz_ddl_run
+cmake --build build-fuzz --target fuzz_json_run
 
 # One closing line for both suites, in the plain form CI reads.
 total=0
