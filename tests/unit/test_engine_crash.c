@@ -136,6 +136,21 @@ static void read_rows(const char *root, keys *k) {
   qsort(k->v, k->n, sizeof *k->v, cmp_str);
 }
 
+/* The bronze table's metadata version (-1 when it cannot be opened). */
+static int64_t table_version(const char *root) {
+  char m[512], path[4096];
+  lf_error e;
+  lf_error_init(&e, m, sizeof m);
+  snprintf(path, sizeof path, "%s/%s/lakehouse", g_dir, root);
+  lfh_store *s = lfh_store_open(path, &e);
+  lfh_table *t = NULL;
+  int64_t v = -1;
+  if (s && lfh_table_open(s, "main/default/bronze", &t, &e) == LF_OK) v = lfh_table_version(t);
+  lfh_table_close(t);
+  lfh_store_close(s);
+  return v;
+}
+
 static void free_keys(keys *k) {
   for (size_t i = 0; i < k->n; i++) free(k->v[i]);
   free(k->v);
@@ -157,6 +172,12 @@ static size_t input_lines(void) {
   return n;
 }
 
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
 static void sleep_ms(long ms) {
   struct timespec t = {ms / 1000, (ms % 1000) * 1000000};
   nanosleep(&t, NULL);
@@ -176,6 +197,19 @@ static void test_crash(void) {
   const char *env = getenv("LFH_CRASH_SEED");
   unsigned seed = env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
   srand(seed);
+  /* The uninterrupted reference first, timed: a run with nothing new costs `idle` (start,
+   * wiring, planning), each of the 100 epochs about `epoch` more. Kill delays are drawn
+   * from [idle/2, idle + 2 epochs], so a run gets through about one epoch before it dies
+   * and 50 kills land inside the ingest on a fast machine and under ASan alike. */
+  double t0 = now_ms();
+  CU_ASSERT_EQUAL_FATAL(lfhost("run", "ref.yml"), 0);
+  double full = now_ms() - t0;
+  t0 = now_ms();
+  CU_ASSERT_EQUAL_FATAL(lfhost("run", "ref.yml"), 0);
+  double idle = now_ms() - t0, epoch = (full - idle) / 100 > 1 ? (full - idle) / 100 : 1;
+  long lo = (long)(idle / 2), span = (long)(idle / 2 + 2 * epoch) + 1;
+  fprintf(stderr, "\n    reference: %.0f ms, idle run %.0f ms, ~%.1f ms per epoch\n", full, idle,
+          epoch);
   char b[4096];
   snprintf(b, sizeof b, "%s/crash.yml", g_dir);
   char *run[] = {(char *)LFHOST_EXE, "run", b, NULL};
@@ -183,7 +217,7 @@ static void test_crash(void) {
   int kills = 0, finished = 0;
   for (int round = 0; kills < 50 && !finished && round < 1000; round++) {
     pid_t pid = spawn(run, "log");
-    sleep_ms(5 + rand() % 120);
+    sleep_ms(lo + rand() % span);
     kill(pid, SIGKILL);
     int st = wait_status(pid);
     if (st == 128 + SIGKILL) kills++;
@@ -195,9 +229,11 @@ static void test_crash(void) {
     }
   }
   CU_ASSERT(kills >= 50);
-  /* finish without interruption, then once more: nothing new */
+  /* finish without interruption, then once more: nothing new, nothing committed */
   CU_ASSERT_EQUAL(lfhost("run", "crash.yml"), 0);
-  CU_ASSERT_EQUAL(lfhost("run", "ref.yml"), 0);
+  int64_t version = table_version("crash-root");
+  CU_ASSERT_EQUAL(lfhost("run", "crash.yml"), 0);
+  CU_ASSERT_EQUAL(table_version("crash-root"), version);
   keys got, want;
   read_rows("crash-root", &got);
   read_rows("ref-root", &want);
