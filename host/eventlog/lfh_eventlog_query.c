@@ -2,6 +2,7 @@
  * lfh_eventlog_query — events read back with lfh_table_scan, columns found by name (so a
  * table evolved with more columns still reads), and the run history folded from them.
  */
+#include "util/lfh_mem.h"
 #include "eventlog/lfh_eventlog_query.h"
 
 #include <jansson.h>
@@ -98,7 +99,7 @@ static char *str_at(const lf_view *v, int has, int64_t row) {
   if (!has || v->type != LF_TYPE_UTF8 || !lf_view_is_valid(v, row)) return NULL;
   size_t len = 0;
   const char *s = lf_view_utf8(v, row, &len);
-  return strndup(s ? s : "", len);
+  return lfh_memdup_str(s, len);
 }
 
 /* 1 when `s` is one of the comma-separated `list` (NULL list: everything passes). */

@@ -3,6 +3,7 @@
  * a bundle's `options:` mapping against a stage's table, and the lf_config objects a
  * stage reads its options from.
  */
+#include "util/lfh_mem.h"
 #include "lfh_config.h"
 
 #include <ctype.h>
@@ -288,7 +289,7 @@ static int check_scalar(const lfh_option_info *o, const char *s, int secret, cha
 static char *trim_dup(const char *s, size_t n) {
   while (n && isspace((unsigned char)*s)) s++, n--;
   while (n && isspace((unsigned char)s[n - 1])) n--;
-  return strndup(s, n);
+  return lfh_memdup_str(s, n);
 }
 
 static void strv_free(char **v, size_t n) {

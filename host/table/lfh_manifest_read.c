@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/lfh_mem.h"
 #include "lf/lf_array.h"
 #include "table/lfh_manifest.h"
 
@@ -53,7 +54,7 @@ static int get_str(rctx *c, const lfh_avro_value *rec, const char *field, int re
   *out = NULL;
   if (is_null(v)) return req ? bad(c, field, "is required but missing or null") : 0;
   if (v->schema->type != LFH_AVRO_STRING) return bad(c, field, "is not a string");
-  if (!(*out = strndup((const char *)v->u.bytes.p, v->u.bytes.n))) return nomem(c);
+  if (!(*out = lfh_memdup_str(v->u.bytes.p, v->u.bytes.n))) return nomem(c);
   return 0;
 }
 

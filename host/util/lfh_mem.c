@@ -20,3 +20,11 @@ int lfh_grow(void *itemsp, size_t *cap, size_t need, size_t elem, size_t first) 
   *cap = n;
   return 0;
 }
+
+char *lfh_memdup_str(const void *p, size_t n) {
+  char *out = malloc(n + 1);
+  if (!out) return NULL;
+  if (n) memcpy(out, p, n);
+  out[n] = '\0';
+  return out;
+}

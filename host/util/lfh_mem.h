@@ -9,4 +9,8 @@
  * array and *cap are unchanged and -1 is returned, so the caller's cleanup stays valid. */
 int lfh_grow(void *itemsp, size_t *cap, size_t need, size_t elem, size_t first);
 
+/* A NUL-terminated copy of exactly `n` bytes at `p` (which need not be NUL-terminated,
+ * unlike strndup's argument); malloc'd, NULL on ENOMEM. `p` may be NULL when n is 0. */
+char *lfh_memdup_str(const void *p, size_t n);
+
 #endif

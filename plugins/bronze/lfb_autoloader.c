@@ -155,7 +155,7 @@ static int read_uri(lfb_source *s, const char *uri, char **out, lf_error *err) {
   int rc = dir ? LF_OK : lf_error_set(err, LF_ERR_NOMEM, "out of memory");
   if (rc == LF_OK) rc = os->open(s->ctx, dir[0] ? dir : "/", &h, err);
   if (rc == LF_OK) rc = os->read(h, slash ? slash + 1 : uri, 0, LF_OBJSTORE_TO_END, &b, err);
-  if (rc == LF_OK && !(*out = strndup(b.data ? b.data : "", b.size)))
+  if (rc == LF_OK && !(*out = lfb_memdup_str(b.data, b.size)))
     rc = lf_error_set(err, LF_ERR_NOMEM, "out of memory");
   if (b.release) b.release(&b);
   if (h) os->close(h);
@@ -188,7 +188,7 @@ static int load_evolution(lfb_source *s, long *version, lf_error *err) {
   snprintf(key, sizeof key, "_schemas/%ld", v.latest);
   if ((rc = os->read(s->schema_store, key, 0, LF_OBJSTORE_TO_END, &b, err)) != LF_OK) return rc;
   free(s->prog.evolved);
-  s->prog.evolved = strndup(b.data ? b.data : "", b.size);
+  s->prog.evolved = lfb_memdup_str(b.data, b.size);
   b.release(&b);
   if (!s->prog.evolved) return lf_error_set(err, LF_ERR_NOMEM, "out of memory");
   *version = v.latest;

@@ -43,6 +43,10 @@ typedef struct lfb_fileset {
   size_t n, cap;
 } lfb_fileset;
 
+/* A NUL-terminated copy of exactly n bytes at p (not NUL-terminated itself); NULL on
+ * ENOMEM. Plan and state blobs are not strings, so strndup must not read them. */
+char *lfb_memdup_str(const void *p, size_t n);
+
 void lfb_fileset_free(lfb_fileset *s);
 /* Inserts a copy of `f` unless an equal (key, size, mtime) entry exists. 0 or LF_ERR_NOMEM. */
 int lfb_fileset_add(lfb_fileset *s, const lfb_file *f);

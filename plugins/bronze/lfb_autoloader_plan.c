@@ -185,7 +185,7 @@ static void file_entry(cursor *c, lfb_file *f) {
     c->bad = 1;
     return;
   }
-  if (!(f->key = strndup(c->p, (size_t)n))) c->bad = 1;
+  if (!(f->key = lfb_memdup_str(c->p, (size_t)n))) c->bad = 1;
   c->p += n + 1;
 }
 
@@ -366,7 +366,7 @@ int lfb_state_load(lfb_progress *p, const void *data, size_t size, lf_error *err
   expect(&c, "evolved ");
   int64_t n = number(&c);
   if (!c.bad && (n < 0 || n > c.end - c.p)) c.bad = 1;
-  if (!c.bad && !(q.evolved = strndup(c.p, (size_t)n))) c.bad = 1;
+  if (!c.bad && !(q.evolved = lfb_memdup_str(c.p, (size_t)n))) c.bad = 1;
   if (!c.bad) c.p += n;
   expect(&c, "\nfiles ");
   n = number(&c);
@@ -385,4 +385,12 @@ int lfb_state_load(lfb_progress *p, const void *data, size_t size, lf_error *err
   lfb_progress_free(p);
   *p = q;
   return LF_OK;
+}
+
+char *lfb_memdup_str(const void *p, size_t n) {
+  char *out = malloc(n + 1);
+  if (!out) return NULL;
+  if (n) memcpy(out, p, n);
+  out[n] = '\0';
+  return out;
 }

@@ -91,13 +91,12 @@ static int64_t landing_lines(void) {
   lf_error_init(&e, m, sizeof m);
   lfh_store *s = lfh_store_open(LANDING, &e);
   if (!s) return -1;
-  static const char *const keys_fmt = "events-%s-s%s-%06d.json";
   int64_t n = 0;
   const char *runs[2][2] = {{"20240101T000000Z", "1"}, {"20240102T000000Z", "2"}};
   for (int r = 0; r < 2; r++)
     for (int i = 1; i <= 8; i++) {
       char key[128];
-      snprintf(key, sizeof key, keys_fmt, runs[r][0], runs[r][1], i);
+      snprintf(key, sizeof key, "events-%s-s%s-%06d.json", runs[r][0], runs[r][1], i);
       lfh_buf b = {0};
       if (lfh_store_get(s, key, &b, &e) != LF_OK) continue; /* the second run may be absent */
       const char *p = (const char *)b.data;
