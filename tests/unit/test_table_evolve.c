@@ -131,7 +131,7 @@ static void test_add_nested_and_top_level(void) {
   CU_ASSERT_FALSE(city->required);
   CU_ASSERT_TRUE(email->id > last_before && city->id > last_before && email->id != city->id);
   CU_ASSERT_EQUAL(field(cur->root, "id")->id, 1); /* old ids kept */
-  CU_ASSERT_EQUAL(m->n_metadata_log, lfh_table_version(t) - 1);
+  CU_ASSERT_EQUAL((int64_t)m->n_metadata_log, lfh_table_version(t) - 1);
   /* evolving again to the same schema commits nothing */
   int64_t v = lfh_table_version(t);
   CU_ASSERT_EQUAL(lfh_table_evolve_schema(t, &v2, &changed, err0()), LF_OK);
