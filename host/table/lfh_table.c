@@ -65,6 +65,17 @@ int lfh_table_codec(const lfh_kvs *props, lfh_avro_codec *out, lf_error *err) {
   return LF_OK;
 }
 
+int lfh_table_codec_level(const lfh_kvs *props, int *out, lf_error *err) {
+  const char *v = props ? lfh_kvs_get(props, LFH_TABLE_PROP_LEVEL) : NULL;
+  *out = -1;
+  if (!v) return LF_OK;
+  if (v[0] < '1' || v[0] > '9' || v[1] != '\0')
+    return lf_error_set(err, LF_ERR_INVALID, "%s '%s': use 1 (fastest) to 9 (smallest)",
+                        LFH_TABLE_PROP_LEVEL, v);
+  *out = v[0] - '0';
+  return LF_OK;
+}
+
 int lfh_table_target_bytes(const lfh_kvs *props, uint64_t *out, lf_error *err) {
   const char *v = props ? lfh_kvs_get(props, LFH_TABLE_PROP_TARGET_SIZE) : NULL;
   char *end = NULL;
@@ -247,7 +258,9 @@ int lfh_table_create(lfh_store *s, const char *prefix, const struct ArrowSchema 
   lfh_table *t = table_new(s, prefix);
   int rc = t ? LF_OK : lf_error_set(err, LF_ERR_NOMEM, "out of memory creating %s", prefix);
   if (rc != LF_OK) return rc;
+  int level;
   if ((rc = lfh_table_codec(props, &codec, err)) != LF_OK) goto fail;
+  if ((rc = lfh_table_codec_level(props, &level, err)) != LF_OK) goto fail;
   if ((rc = lfh_ice_schema_from_arrow(schema, 0, &last_id, &ice, err)) != LF_OK) goto fail;
   rc = LF_ERR_NOMEM; /* until the allocations below succeed */
   if (!(location = lfh_store_uri(s, prefix))) goto fail;

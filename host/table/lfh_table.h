@@ -36,6 +36,8 @@
 
 #define LFH_TABLE_MAX_RETRIES 1000 /* commit attempts; contention is resolved, not fatal */
 #define LFH_TABLE_PROP_CODEC "write.avro.compression-codec"
+/* Iceberg's deflate level for data files, 1 (fastest) .. 9; absent: zlib's default (6). */
+#define LFH_TABLE_PROP_LEVEL "write.avro.compression-level"
 /* Data files roll over at about this many bytes (Java's default: 512 MiB). */
 #define LFH_TABLE_PROP_TARGET_SIZE "write.target-file-size-bytes"
 

@@ -23,6 +23,7 @@ int lfh_datafiles_init(lfh_datafiles *d, lfh_table *t, int64_t snapshot_id, int6
   d->snapshot_id = snapshot_id;
   d->target_rows = target_rows > 0 ? target_rows : 0;
   int rc = lfh_table_codec(&t->meta->properties, &d->codec, err);
+  if (rc == LF_OK) rc = lfh_table_codec_level(&t->meta->properties, &d->level, err);
   if (rc == LF_OK) rc = lfh_table_target_bytes(&t->meta->properties, &d->target_bytes, err);
   if (rc != LF_OK) return rc;
   if (!ice || !(d->avro_json = lfh_ice_schema_to_avro_json(ice, "table")) ||
@@ -64,7 +65,7 @@ static int open_file(lfh_datafiles *d, lf_error *err) {
   /* create-if-absent: the name carries a fresh UUID, so an existing object is a bug */
   if ((rc = lfh_store_upload_begin(d->t->store, key, 1, &d->up, err)) != LF_OK) return rc;
   d->head.len = 0;
-  if (!(d->w = lfh_avro_writer_new(&d->head, d->avro_json, d->codec, meta, -1, err)))
+  if (!(d->w = lfh_avro_writer_new(&d->head, d->avro_json, d->codec, meta, d->level, err)))
     return LF_ERR_INVALID;
   d->file_bytes = d->file_rows = 0;
   return put(d, d->head.data, d->head.len, err);

@@ -29,6 +29,8 @@ void lfh_table_write_hint(lfh_table *t);
 int lfh_table_publish(lfh_table *t, const lfh_table_meta *m, int64_t v, lf_error *err);
 /* The data-file codec of `props` (LFH_TABLE_PROP_CODEC; deflate when absent). */
 int lfh_table_codec(const lfh_kvs *props, lfh_avro_codec *out, lf_error *err);
+/* The deflate level of `props` (LFH_TABLE_PROP_LEVEL, 1..9; -1, zlib's default, when absent). */
+int lfh_table_codec_level(const lfh_kvs *props, int *out, lf_error *err);
 /* Sets "<prefix>: out of memory" and returns LF_ERR_NOMEM. */
 int lfh_table_oom(lf_error *err, const char *prefix);
 
@@ -76,6 +78,7 @@ typedef struct lfh_datafiles {
   int64_t target_rows;
   uint64_t target_bytes;
   lfh_avro_codec codec;
+  int level;                    /* deflate level, -1: zlib's default */
   char *avro_json, *ice_json;   /* owned: every file's schema and Iceberg header */
   lfh_avro_schema *avro;        /* owned: the record schema encoders must target */
   lfh_avro_writer *w;           /* owned: the open file's writer, or NULL */

@@ -193,11 +193,6 @@ int lfb_col_valid_slow(jcol *c, int v);
 
 /* Sets the validity bit of element c->len (not counted yet). A column writes no bitmap
  * until its first null (c->bits), so all-valid columns cost nothing here. */
-static inline int lfb_col_valid(jcol *c, int v) {
-  if (v && !c->bits) return J_OK;
-  return lfb_col_valid_slow(c, v);
-}
-
 static inline int lfb_col_setbit(jcol *c, int v) {
   size_t byte = (size_t)(c->len >> 3);
   if (lfb_reserve(&c->valid, &c->valid_cap, byte + 1) != J_OK) return J_NOMEM;
@@ -207,6 +202,13 @@ static inline int lfb_col_setbit(jcol *c, int v) {
   else c->valid[byte] &= (uint8_t)~(1u << bit);
   if (!v) c->nulls++;
   return J_OK;
+}
+
+/* Most columns of a clickstream batch hold a null somewhere, so once the bitmap exists
+ * every value sets its bit: that path stays inline, only the first null is out of line. */
+static inline int lfb_col_valid(jcol *c, int v) {
+  if (c->bits) return lfb_col_setbit(c, v);
+  return v ? J_OK : lfb_col_valid_slow(c, v);
 }
 
 static inline int32_t lfb_col_off(const jcol *c, int64_t i) {

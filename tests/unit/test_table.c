@@ -310,6 +310,57 @@ static void round_trip(const char *codec, const char *avro_codec) {
 }
 
 static void test_round_trip_deflate(void) { round_trip(NULL, "deflate"); }
+
+/* write.avro.compression-level: the rows come back at every level; level 1 files are
+ * larger than level 9 ones (the level reached zlib); out-of-range levels are refused. */
+static int64_t files_size_at_level(const char *level) {
+  fixture fx;
+  struct ArrowArray a;
+  struct ArrowSchema s;
+  lfh_kvs props = {0};
+  lfh_table *t = NULL;
+  setup(&fx, NULL);
+  build_rows(0, 1, &a, &s);
+  lfh_kvs_set(&props, LFH_TABLE_PROP_LEVEL, level);
+  int rc = lfh_table_create(fx.store, "c/s/leveled", &s, &props, &t, err0());
+  CU_ASSERT_EQUAL_FATAL(rc, LF_OK);
+  CU_ASSERT_TRUE_FATAL(append_rows(t, 0, 3000, 1, NULL, NULL) != 0);
+  collected c;
+  lfh_scan_opts o = {0};
+  CU_ASSERT_EQUAL(scan(t, &o, &c), LF_OK);
+  CU_ASSERT_EQUAL(c.rows, 3000);
+  free(c.text);
+  const lfh_snapshot *cur = lfh_table_meta_current(lfh_table_metadata(t));
+  int64_t size = strtoll(lfh_kvs_get(&cur->summary, "total-files-size"), NULL, 10);
+  lfh_table_close(t);
+  lfh_kvs_free(&props);
+  lf_array_release(&a);
+  lf_schema_release(&s);
+  teardown(&fx);
+  return size;
+}
+
+static void test_deflate_level(void) {
+  int64_t fast = files_size_at_level("1"), small = files_size_at_level("9");
+  CU_ASSERT_TRUE(fast > small && small > 0);
+  fixture fx;
+  struct ArrowArray a;
+  struct ArrowSchema s;
+  lfh_table *t = NULL;
+  setup(&fx, NULL);
+  build_rows(0, 1, &a, &s);
+  static const char *const bad[] = {"0", "10", "fast", ""};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    lfh_kvs props = {0};
+    lfh_kvs_set(&props, LFH_TABLE_PROP_LEVEL, bad[i]);
+    CU_ASSERT_EQUAL(lfh_table_create(fx.store, "c/s/bad", &s, &props, &t, err0()), LF_ERR_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg, LFH_TABLE_PROP_LEVEL));
+    lfh_kvs_free(&props);
+  }
+  lf_array_release(&a);
+  lf_schema_release(&s);
+  teardown(&fx);
+}
 static void test_round_trip_snappy(void) { round_trip("snappy", "snappy"); }
 static void test_round_trip_uncompressed(void) { round_trip("uncompressed", "null"); }
 
@@ -603,6 +654,7 @@ int main(void) {
       {"round trip, deflate (default)", test_round_trip_deflate},
       {"round trip, snappy", test_round_trip_snappy},
       {"round trip, uncompressed", test_round_trip_uncompressed},
+      {"deflate level: 1 and 9 read back, bad levels refused", test_deflate_level},
       {"data files roll over at the target size", test_rollover},
       {"bad codec, existing and missing tables", test_bad_codec},
       {"time travel by id and timestamp, incremental scans", test_time_travel},
