@@ -18,7 +18,9 @@ ddl=$(sed -n '/stage: autoloader/,/rescued_data_column/p' \
   "$here/../bundles/resources/clickstream_pipeline.yml" |
   sed -n '/schema: >-/,/rescued_data_column/p' | sed '1d;$d' | tr -s ' \n' ' ')
 
-for codec in snappy deflate; do
+for codec in snappy deflate deflate-1; do
+  level=""
+  [ "$codec" = deflate-1 ] && level='write.avro.compression-level: "1"'
   cat >"$work/bench-$codec.yml" <<YML
 bundle:
   name: bronze_bench_$codec
@@ -37,7 +39,8 @@ resources:
         bronze_events:
           type: streaming_table
           table_properties:
-            write.avro.compression-codec: $codec
+            write.avro.compression-codec: ${codec%-1}
+            $level
       flows:
         ingest:
           target: bronze_events
@@ -48,7 +51,7 @@ resources:
               format: json
               schema: "$ddl"
               min_file_age: 0s
-              max_files_per_trigger: 25
+              max_files_per_trigger: 100
 YML
   "$bin/lfhost" deploy "$work/bench-$codec.yml" >/dev/null
   best=""

@@ -51,3 +51,11 @@ if [ -x "$bin/bench_expr" ]; then
   echo
   node bench/duckdb/duck_bench.mjs expr "$work/rows.ndjson" bench/clickstream_expectations.tsv
 fi
+echo
+echo "## Bronze ingest: lfproduce files -> lfhost run (autoloader) vs DuckDB read_ndjson (bench/bronze_bench.sh)"
+echo
+bash bench/bronze_bench.sh "$bin" "${rows[1]:-1000000}"
+echo
+echo "## Bronze JSON decoding on one core: lfb_json vs jansson (bench_bronze_json)"
+echo
+"$bin/bench_bronze_json"
