@@ -78,8 +78,13 @@ static int check_names(lfh_update *u) {
 /* ------------------------------------------------------------ tables */
 
 static int open_or_create(lfh_update *u, const char *prefix, const struct ArrowSchema *schema,
-                          lfh_table **out, lf_error *err) {
+                          int evolve, lfh_table **out, lf_error *err) {
   int rc = lfh_table_open(u->tables, prefix, out, err);
+  if (rc == LF_OK && !evolve) return rc; /* an upstream table: read, never altered */
+  /* New columns in the flow's output (a source that evolved its schema, Auto Loader's
+   * add_new_columns) evolve the table, as Delta's schema evolution does on Databricks; a
+   * breaking difference stops the update with the change named (deploy decides those). */
+  if (rc == LF_OK) return lfh_table_evolve_schema(*out, schema, NULL, err);
   if (rc != LF_ERR_NOT_FOUND) return rc;
   /* `deploy` creates tables; a table that appeared since is created here so that a run
    * right after adding a dataset works (deploy records it next time). */
@@ -104,19 +109,19 @@ static int setup_flow(lfh_update *u, lfh_flow_rt *rt, lfh_flow *f, lf_error *err
   rt->flow_id = lfh_pipeline_flow_id(u->p, f);
   char *prefix = lfh_pipeline_table_prefix(u->p, f->target), *qprefix = NULL;
   int rc = rt->flow_id && prefix ? LF_OK : lf_error_set(err, LF_ERR_NOMEM, "out of memory");
-  if (rc == LF_OK) rc = open_or_create(u, prefix, &rt->ds->schema, &rt->table, err);
+  if (rc == LF_OK) rc = open_or_create(u, prefix, &rt->ds->schema, 1, &rt->table, err);
   if (rc == LF_OK && has_quarantine(rt->ds)) {
     struct ArrowSchema qs = {0};
     rc = lfh_quality_quarantine_schema(&rt->ds->schema, &qs, err);
     if (rc == LF_OK && asprintf(&qprefix, "%s%s", prefix, LFH_QUARANTINE_SUFFIX) < 0)
       rc = lf_error_set(err, LF_ERR_NOMEM, "out of memory");
-    if (rc == LF_OK) rc = open_or_create(u, qprefix, &qs, &rt->quarantine, err);
+    if (rc == LF_OK) rc = open_or_create(u, qprefix, &qs, 1, &rt->quarantine, err);
     lf_schema_release(&qs);
   }
   if (rc == LF_OK && f->from == LFH_FLOW_FROM_TABLE) {
     char *up = lfh_pipeline_table_prefix(u->p, f->source_table);
     lfh_dataset *ud = lfh_pipeline_dataset(u->p, f->source_table);
-    rc = up ? open_or_create(u, up, &ud->schema, &rt->upstream, err) : LF_ERR_NOMEM;
+    rc = up ? open_or_create(u, up, &ud->schema, 0, &rt->upstream, err) : LF_ERR_NOMEM;
     free(up);
   }
   if (rc == LF_OK) rc = lfh_checkpoint_open(u->state, u->p->key, f->name, &rt->ckpt, err);
