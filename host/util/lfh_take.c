@@ -400,3 +400,38 @@ int lfh_filter(const struct ArrowSchema *schema, const struct ArrowArray *array,
   free(rows);
   return rc;
 }
+
+/* ------------------------------------------------------------ all-null arrays */
+
+static int nulls_node(const struct ArrowSchema *schema, int64_t n, struct ArrowArray *out,
+                      lf_error *err) {
+  take_layout l;
+  int rc = layout_of(schema, &l, err);
+  int64_t kids = l.kind == K_STRUCT ? schema->n_children
+                 : (l.kind == K_LIST32 || l.kind == K_LIST64) ? 1 : 0;
+  if (rc == LF_OK && kids > 0 && schema->n_children < kids)
+    rc = lf_error_set(err, LF_ERR_DATA, "a list schema without its item");
+  if (rc == LF_OK) rc = node_init(out, n, l.n_buffers, kids, err);
+  if (rc != LF_OK) return rc;
+  out->null_count = n;
+  size_t bits = (size_t)(n + 7) / 8;
+  int ok = l.kind == K_NULL || node_buffer(out, 0, bits, 1) != NULL;
+  if (ok && l.kind == K_BOOL) ok = node_buffer(out, 1, bits, 1) != NULL;
+  if (ok && l.kind == K_FIXED) ok = node_buffer(out, 1, (size_t)n * l.width, 1) != NULL;
+  if (ok && (l.kind == K_BIN32 || l.kind == K_LIST32))
+    ok = node_buffer(out, 1, (size_t)(n + 1) * 4, 1) != NULL;
+  if (ok && (l.kind == K_BIN64 || l.kind == K_LIST64))
+    ok = node_buffer(out, 1, (size_t)(n + 1) * 8, 1) != NULL;
+  if (ok && (l.kind == K_BIN32 || l.kind == K_BIN64)) ok = node_buffer(out, 2, 0, 1) != NULL;
+  if (!ok) rc = lf_error_set(err, LF_ERR_NOMEM, "out of memory making a null column");
+  /* struct children have the struct's rows; list items none (every list is empty) */
+  for (int64_t i = 0; rc == LF_OK && i < kids; i++)
+    rc = nulls_node(schema->children[i], l.kind == K_STRUCT ? n : 0, out->children[i], err);
+  if (rc != LF_OK) take_release(out);
+  return rc;
+}
+
+int lfh_nulls(const struct ArrowSchema *schema, int64_t n, struct ArrowArray *out, lf_error *err) {
+  if (n < 0) return lf_error_set(err, LF_ERR_INVALID, "a negative row count");
+  return nulls_node(schema, n, out, err);
+}

@@ -39,6 +39,11 @@ int lfh_take(const struct ArrowSchema *schema, const struct ArrowArray *array,
 int lfh_filter(const struct ArrowSchema *schema, const struct ArrowArray *array,
                const uint8_t *keep, struct ArrowArray *out, lf_error *err);
 
+/* An array of `n` nulls of `schema`'s type (any format lfh_take accepts; struct children
+ * null too, list/map elements empty): the column an older data file lacks after a schema
+ * evolution. Owned by the caller. */
+int lfh_nulls(const struct ArrowSchema *schema, int64_t n, struct ArrowArray *out, lf_error *err);
+
 /* The number of non-zero bytes of keep[0..n). */
 int64_t lfh_mask_count(const uint8_t *keep, int64_t n);
 
