@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "lf/lf_array.h"
@@ -494,26 +493,6 @@ int lfh_deploy_state_delete(const char *root_path, lf_error *err) {
 
 /* ------------------------------------------------------------ ids and time */
 
-int lfh_uuid_v4(char out[37], lf_error *err) {
-  unsigned char b[16];
-  size_t got = 0;
-  while (got < sizeof(b)) {
-    ssize_t r = getrandom(b + got, sizeof(b) - got, 0);
-    if (r <= 0) return lf_error_set(err, LF_ERR_IO, "getrandom failed making a pipeline id");
-    got += (size_t)r;
-  }
-  b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
-  b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-  static const char hex[] = "0123456789abcdef";
-  size_t o = 0;
-  for (size_t i = 0; i < 16; i++) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
-    out[o++] = hex[b[i] >> 4];
-    out[o++] = hex[b[i] & 15];
-  }
-  out[o] = '\0';
-  return 0;
-}
 
 void lfh_deploy_now_rfc3339(char out[32]) {
   struct timespec ts;

@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "lf/lf_plugin.h"
+#include "util/lfh_uuid.h"
 
 #define LFH_DEPLOY_STATE_KEY "state/deployment.json" /* under root_path */
 #define LFH_DEPLOY_STATE_VERSION 1                   /* "state_version" in the file */
@@ -104,8 +105,6 @@ const lfh_deploy_table *lfh_deploy_state_table(const lfh_deploy_state *s,
  * (a redeploy of an unchanged bundle must not rewrite the file). */
 int lfh_deploy_state_same(const lfh_deploy_state *a, const lfh_deploy_state *b);
 
-/* A fresh random UUID v4 (getrandom) into `out` ("xxxxxxxx-xxxx-4xxx-yxxx-..."). */
-int lfh_uuid_v4(char out[37], lf_error *err);
 /* The current time as RFC 3339 UTC with milliseconds into `out`. */
 void lfh_deploy_now_rfc3339(char out[32]);
 

@@ -20,12 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "eventlog/lfh_eventlog_schema.h"
 #include "lf/lf_array.h"
 #include "table/lfh_table.h"
+#include "util/lfh_uuid.h"
 
 #define EV_FLOW_ID_PREFIX "lf.event-log."
 #define EV_PROP_LAST_SEQ "lf.event-log.last-seq"
@@ -55,23 +55,6 @@ struct lfh_eventlog {
 
 /* ------------------------------------------------------------ small helpers */
 
-int lfh_eventlog_uuid(char out[37], lf_error *err) {
-  uint8_t b[16];
-  size_t got = 0;
-  while (got < sizeof b) {
-    ssize_t r = getrandom(b + got, sizeof b - got, 0);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return lf_error_set(err, LF_ERR_IO, "getrandom failed making an event id");
-    got += (size_t)r;
-  }
-  b[6] = (uint8_t)((b[6] & 0x0F) | 0x40); /* version 4 */
-  b[8] = (uint8_t)((b[8] & 0x3F) | 0x80); /* RFC 4122 variant */
-  snprintf(out, 37,
-           "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-           b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-           b[14], b[15]);
-  return LF_OK;
-}
 
 static int64_t now_us(void) {
   struct timespec ts;
@@ -144,7 +127,7 @@ int lfh_eventlog_open(lfh_store *store, const char *prefix, const char *pipeline
     lf_error_set(err, rc, "out of memory opening the event log");
     goto fail;
   }
-  if ((rc = lfh_eventlog_uuid(log->writer_id, err)) != LF_OK) goto fail;
+  if ((rc = lfh_uuid_v4(log->writer_id, err)) != LF_OK) goto fail;
   if ((rc = open_or_create(log, err)) != LF_OK) goto fail;
   log->next_seq = last_seq_of(log->table) + 1;
   *out = log;
@@ -188,7 +171,7 @@ static int push(lfh_eventlog *log, const lfh_event_origin *o, const char *level,
   memset(r, 0, sizeof *r);
   r->details = details;
   details = NULL;
-  int rc = lfh_eventlog_uuid(r->id, err);
+  int rc = lfh_uuid_v4(r->id, err);
   if (rc != LF_OK) {
     rec_free(r);
     return rc;
@@ -266,7 +249,7 @@ static json_t *string_array(const char *const *items, size_t n) {
 int lfh_eventlog_begin_update(lfh_eventlog *log, const char *cause, int full_refresh,
                               const char *const *refresh, size_t n_refresh, lf_error *err) {
   char id[37], msg[160];
-  int rc = lfh_eventlog_uuid(id, err);
+  int rc = lfh_uuid_v4(id, err);
   if (rc != LF_OK) return rc;
   if (!cause) cause = "USER_ACTION";
   /* `--full-refresh=a,b` selects tables to reset, `--refresh a,b` tables to update:

@@ -96,7 +96,5 @@ int lfh_eventlog_flush(lfh_eventlog *log, lf_error *err);
 /* Events buffered and not yet flushed. */
 size_t lfh_eventlog_pending(const lfh_eventlog *log);
 
-/* A random UUID v4 ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx") into `out` (getrandom). */
-int lfh_eventlog_uuid(char out[37], lf_error *err);
 
 #endif

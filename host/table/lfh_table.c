@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "lf/lf_array.h"
 #include "table/lfh_table_internal.h"
@@ -34,22 +33,6 @@ int lfh_table_get_uri(lfh_table *t, const char *uri, lfh_buf *out, lf_error *err
   return lfh_store_get(t->store, key, out, err);
 }
 
-int lfh_table_uuid(char out[37], lf_error *err) {
-  uint8_t b[16];
-  if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-    return lf_error_set(err, LF_ERR_IO, "getrandom failed making a file name");
-  b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
-  b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-  static const char hex[] = "0123456789abcdef";
-  char *p = out;
-  for (int i = 0; i < 16; i++) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
-    *p++ = hex[b[i] >> 4];
-    *p++ = hex[b[i] & 15];
-  }
-  *p = '\0';
-  return LF_OK;
-}
 
 int lfh_table_codec(const lfh_kvs *props, lfh_avro_codec *out, lf_error *err) {
   const char *v = props ? lfh_kvs_get(props, LFH_TABLE_PROP_CODEC) : NULL;

@@ -65,7 +65,7 @@ static int write_manifest(lfh_table_append *a, lfh_manifest_file *mf, lf_error *
                            t->meta->default_spec_id, LFH_MANIFEST_DATA};
   rc = lfh_manifest_write(&man, &h, a->files.added, a->files.n_added, a->files.codec, err);
   if (rc != LF_OK) goto fail;
-  if ((rc = lfh_table_uuid(uuid, err)) != LF_OK) goto fail;
+  if ((rc = lfh_uuid_v4(uuid, err)) != LF_OK) goto fail;
   snprintf(rest, sizeof(rest), "metadata/%s-m0.avro", uuid);
   if ((rc = lfh_table_put_new(t, rest, &man, &mf->manifest_path, err)) != LF_OK) goto fail;
   mf->manifest_length = (int64_t)man.len;
@@ -147,7 +147,7 @@ static int write_list(attempt *at, const lfh_snapshot *prev, int64_t seq, char *
   lfh_avro_codec codec = LFH_AVRO_CODEC_DEFLATE;
   if ((rc = lfh_table_codec(&t->meta->properties, &codec, err)) != LF_OK) goto fail;
   if ((rc = lfh_manifest_list_write(&out, &h, all, n, codec, err)) != LF_OK) goto fail;
-  if ((rc = lfh_table_uuid(uuid, err)) != LF_OK) goto fail;
+  if ((rc = lfh_uuid_v4(uuid, err)) != LF_OK) goto fail;
   snprintf(rest, sizeof(rest), "metadata/snap-%" PRId64 "-%d-%s.avro", at->a->snapshot_id, at->n,
            uuid);
   if ((rc = lfh_table_put_new(t, rest, &out, uri, err)) != LF_OK) goto fail;

@@ -57,7 +57,7 @@ static int put(lfh_datafiles *d, const void *p, size_t n, lf_error *err) {
 static int open_file(lfh_datafiles *d, lf_error *err) {
   char uuid[37], rest[128], key[1024];
   const char *meta[] = {"iceberg.schema", d->ice_json, NULL};
-  int rc = lfh_table_uuid(uuid, err);
+  int rc = lfh_uuid_v4(uuid, err);
   if (rc != LF_OK) return rc;
   snprintf(rest, sizeof(rest), "data/%s.avro", uuid);
   if ((rc = lfh_table_key(d->t, key, sizeof(key), rest, err)) != LF_OK) return rc;

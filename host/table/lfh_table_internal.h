@@ -18,8 +18,6 @@ int lfh_table_key(const lfh_table *t, char *buf, size_t cap, const char *rest, l
 const char *lfh_table_uri_key(const lfh_table *t, const char *uri);
 /* Reads the object behind an absolute URI found in metadata into `out`. */
 int lfh_table_get_uri(lfh_table *t, const char *uri, lfh_buf *out, lf_error *err);
-/* A random RFC 4122 v4 uuid, 36 characters and a NUL. */
-int lfh_table_uuid(char out[37], lf_error *err);
 /* Installs `m` (moved) as version `version`. */
 void lfh_table_install(lfh_table *t, lfh_table_meta *m, int64_t version);
 /* Writes version-hint.text with t->version, best effort. */
@@ -65,6 +63,7 @@ int lfh_table_read_list(lfh_table *t, const lfh_snapshot *s, lfh_manifest_list *
                         lf_error *err);
 
 #include "avro/lfh_avro_arrow.h"
+#include "util/lfh_uuid.h"
 
 /* The write.target-file-size-bytes of `props` (Java's default, 512 MiB, when absent). */
 int lfh_table_target_bytes(const lfh_kvs *props, uint64_t *out, lf_error *err);

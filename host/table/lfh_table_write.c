@@ -186,7 +186,7 @@ static int rw_write_manifest(rw_attempt *at, lfh_manifest_file *mf, lf_error *er
   lfh_buf man = {0};
   char uuid[37], rest[128];
   char *spec = lfh_table_meta_spec_fields_json(t->meta, t->meta->default_spec_id);
-  int rc = spec ? lfh_table_uuid(uuid, err) : lfh_table_oom(err, t->prefix);
+  int rc = spec ? lfh_uuid_v4(uuid, err) : lfh_table_oom(err, t->prefix);
   if (rc != LF_OK) goto fail;
   lfh_manifest_header h = {lfh_table_meta_current_schema(t->meta), spec,
                            t->meta->default_spec_id, LFH_MANIFEST_DATA};
@@ -219,7 +219,7 @@ static int rw_write_list(rw_attempt *at, const lfh_snapshot *prev, int64_t seq, 
   lfh_manifest_list_header h = {at->ow->snapshot_id, prev ? prev->snapshot_id : -1, seq};
   if (rc == LF_OK)
     rc = lfh_manifest_list_write(&out, &h, &mf, at->n_entries ? 1 : 0, at->ow->files.codec, err);
-  if (rc == LF_OK) rc = lfh_table_uuid(uuid, err);
+  if (rc == LF_OK) rc = lfh_uuid_v4(uuid, err);
   snprintf(rest, sizeof(rest), "metadata/snap-%" PRId64 "-%d-%s.avro", at->ow->snapshot_id,
            at->n, uuid);
   if (rc == LF_OK) rc = lfh_table_put_new(t, rest, &out, uri, err);
