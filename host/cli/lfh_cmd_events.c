@@ -159,11 +159,7 @@ static int parse_args(int argc, char **argv, ev_args *a) {
       }
       break;
     case OPT_VAR:
-      if (!strchr(optarg, '=') || optarg[0] == '=') {
-        fprintf(stderr, "Error: --var expects NAME=VALUE, got '%s'\n", optarg);
-        return 2;
-      }
-      a->vars[a->bundle.n_vars++] = optarg;
+      if (lfh_session_add_var(&a->bundle, a->vars, optarg) != 0) return 2;
       break;
     case OPT_PLUGIN_PATH: a->bundle.plugin_path = optarg; break;
     case 'h': return 1;

@@ -86,11 +86,7 @@ static int parse_opt(int c, run_args *a) {
   switch (c) {
   case 't': a->bundle.target = optarg; return 0;
   case OPT_VAR:
-    if (!strchr(optarg, '=') || optarg[0] == '=') {
-      fprintf(stderr, "Error: --var expects NAME=VALUE, got '%s'\n", optarg);
-      return 2;
-    }
-    a->vars[a->bundle.n_vars++] = optarg;
+    if (lfh_session_add_var(&a->bundle, a->vars, optarg) != 0) return 2;
     return 0;
   case OPT_FULL:
     if (!optarg) return a->full_refresh_all = 1, 0;

@@ -39,6 +39,15 @@ int lfh_session_open(const lfh_bundle_opts *o, lfh_session *s) {
   return s->bundle && lfh_diags_count(&s->diags, LFH_SEV_ERROR) == 0 ? 0 : 1;
 }
 
+int lfh_session_add_var(lfh_bundle_opts *o, const char **vars, const char *arg) {
+  if (!strchr(arg, '=') || arg[0] == '=') {
+    fprintf(stderr, "Error: --var expects NAME=VALUE, got '%s'\n", arg);
+    return 2;
+  }
+  vars[o->n_vars++] = arg;
+  return 0;
+}
+
 void lfh_session_close(lfh_session *s) {
   if (!s) return;
   lfh_diags_free(&s->diags);

@@ -27,6 +27,11 @@ typedef struct lfh_session {
 int lfh_session_open(const lfh_bundle_opts *o, lfh_session *s);
 void lfh_session_close(lfh_session *s);
 
+/* `--var NAME=VALUE` of a command line: appends `arg` (borrowed from argv) to `vars`, the
+ * array o->vars points at (room for argc entries), or prints the usage error and returns
+ * 2, the usage exit code. */
+int lfh_session_add_var(lfh_bundle_opts *o, const char **vars, const char *arg);
+
 /* Prints the diagnostics the way validate's text output does (to `out`), with the
  * summary line. For commands other than validate, which print nothing when all is fine:
  * `quiet_if_clean` skips the output when there is no error or warning. */
