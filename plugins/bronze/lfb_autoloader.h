@@ -26,6 +26,9 @@
  * ahead of the consumer (bounds memory). */
 #define LFB_DECODE_THREADS 2
 #define LFB_LOOKAHEAD 4
+/* A gzip file may inflate to this much at most (a decompression bomb becomes a corrupt
+ * record instead of exhausting memory). */
+#define LFB_MAX_GUNZIP_BYTES ((size_t)4 << 30)
 
 #define LFB_INGESTED_COLUMN "_ingested_at"
 #define LFB_METADATA_COLUMN "_metadata"
@@ -137,6 +140,15 @@ int lfb_read(lfb_source *s, const void *plan, size_t plan_size, struct ArrowArra
 /* 1 when a file must go through lfb_split_records: multi_line, or its first byte after
  * blanks (and a UTF-8 BOM) is '['. */
 int lfb_needs_split(const char *buf, size_t len, int multi_line);
+
+/* lfb_autoloader_gzip.c: 1 when `key` names a gzip file (".gz"). */
+int lfb_is_gzip_name(const char *key);
+/* Decompresses the gzip file `in` (n bytes; `key` for messages) into *out (malloc'd,
+ * *out_len bytes, not NUL-terminated). Damage (a truncated or corrupt stream, output over
+ * `max_bytes`) is not an error: what inflated is kept and a line "<gzip: WHY in KEY>"
+ * follows, a corrupt record for the decoder. LF_ERR_NOMEM only. */
+int lfb_gunzip(const char *in, size_t n, const char *key, size_t max_bytes, char **out,
+               size_t *out_len, lf_error *err);
 /* Rewrites `buf` as one record per line: each top-level value (each element of a
  * top-level array) on a line of its own, line breaks outside strings turned into blanks.
  * What cannot be delimited (a broken document) becomes one line, which the decoder then

@@ -141,7 +141,7 @@ static int decode_file(al_stream *s, lfb_json_decoder *d, const lfb_file *f, fil
   lfb_source *src = s->src;
   const lf_objstore_api *os = src->host->objstore;
   lf_blob blob = {0};
-  char *split = NULL, *uri = NULL, *ddl = NULL;
+  char *split = NULL, *uri = NULL, *ddl = NULL, *gz = NULL;
   lfb_json_stats st = {0};
   int rc = os->read(src->store, f->key, 0, f->size, &blob, err);
   if (rc == LF_OK && (int64_t)blob.size != f->size)
@@ -151,6 +151,11 @@ static int decode_file(al_stream *s, lfb_json_decoder *d, const lfb_file *f, fil
   if (rc != LF_OK) goto done;
   const char *text = blob.data ? blob.data : "";
   size_t len = blob.size;
+  if (lfb_is_gzip_name(f->key)) {
+    if ((rc = lfb_gunzip(text, len, f->key, LFB_MAX_GUNZIP_BYTES, &gz, &len, err)) != LF_OK)
+      goto done;
+    text = gz ? gz : "";
+  }
   if (lfb_needs_split(text, len, src->opt.multi_line)) {
     if ((rc = lfb_split_records(text, len, &split, &len)) != LF_OK) {
       lf_error_set(err, rc, "autoloader: out of memory splitting %s", f->key);
@@ -183,6 +188,7 @@ static int decode_file(al_stream *s, lfb_json_decoder *d, const lfb_file *f, fil
 done:
   if (blob.release) blob.release(&blob);
   free(split);
+  free(gz);
   free(uri);
   free(ddl);
   return rc;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -634,6 +635,63 @@ static void test_arrays_and_multiline(void) {
   free(dir);
 }
 
+/* Writes DIR/NAME as the gzip of `text` (a whole member, or its first `cut` bytes when
+ * cut > 0: a truncated upload), mtime `sec`. */
+static void gz_file_at(const char *dir, const char *name, const char *text, size_t cut,
+                       time_t sec) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  uLongf cap = compressBound((uLong)strlen(text)) + 64;
+  unsigned char *buf = malloc(cap);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  CU_ASSERT_EQUAL_FATAL(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
+                        Z_OK);
+  z.next_in = (Bytef *)(uintptr_t)text;
+  z.avail_in = (uInt)strlen(text);
+  z.next_out = buf;
+  z.avail_out = (uInt)cap;
+  CU_ASSERT_EQUAL(deflate(&z, Z_FINISH), Z_STREAM_END);
+  size_t n = cap - z.avail_out;
+  deflateEnd(&z);
+  FILE *f = fopen(path, "wb");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  CU_ASSERT_EQUAL(fwrite(buf, 1, cut && cut < n ? cut : n, f), cut && cut < n ? cut : n);
+  fclose(f);
+  free(buf);
+  struct timeval tv[2] = {{sec, 0}, {sec, 0}};
+  CU_ASSERT_EQUAL(utimes(path, tv), 0);
+}
+
+/* `*.json.gz` files are decompressed (by name, as Auto Loader does); a truncated one keeps
+ * the lines that inflated and adds one corrupt record naming the damage. */
+static void test_gzip(void) {
+  char *dir = lfh_test_tmpdir();
+  gz_file_at(dir, "a.json.gz", "{\"id\": 1, \"name\": \"x\"}\n{\"id\": 2}\n", 0, SEC - 60);
+  char big[8192] = "";
+  for (int i = 0; i < 200; i++)
+    snprintf(big + strlen(big), sizeof big - strlen(big), "{\"id\": %d}\n", 100 + i);
+  gz_file_at(dir, "b.json.gz", big, 120, SEC - 50);
+  inst in;
+  rows r;
+  char eb[512] = "";
+  open_ok(&in, dir, NULL);
+  lf_blob p = plan(&in, T0);
+  CU_ASSERT_EQUAL(read_rows(&in, &p, &r, eb, sizeof eb), 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(r.text, "1;x;null;null;{"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(r.text, "2;null;null;null;{"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(r.text, "100;null;null;null;{"));
+  CU_ASSERT_EQUAL(count_lines_with(&r, "truncated stream in b.json.gz"), 1);
+  CU_ASSERT_TRUE(r.n > 3 && r.n < 2 + 200 + 1); /* part of b, then the damage record */
+  fprintf(stderr, "\n    %lld rows from a whole and a truncated gzip file\n", (long long)r.n);
+  free(r.text);
+  blob_free(&p);
+  close_inst(&in);
+  lfh_test_rmtree(dir);
+  free(dir);
+}
+
 /* Many files through the two decoder threads: batches come out in plan order every time,
  * and a file that grew after planning is read as planned. */
 static void test_parallel_order(void) {
@@ -809,6 +867,7 @@ int main(void) {
       {"JSON arrays and multi_line", test_arrays_and_multiline},
       {"parallel decode keeps plan order", test_parallel_order},
       {"abfss:// landing on Azurite", test_azure_landing},
+      {"gzip files, whole and truncated", test_gzip},
 #ifdef LFPRODUCE_EXE
       {"lfproduce clickstream: every line once, rate", test_clickstream},
 #endif
