@@ -22,6 +22,7 @@
 #include "lf/lf_array.h"
 #include "lfh_cmd_events.h"
 #include "util/lfh_suggest.h"
+#include "util/lfh_clock.h"
 
 #define EV_LOG_SUFFIX "_event_log"
 
@@ -291,34 +292,13 @@ done:
 
 /* ------------------------------------------------------------ formatting */
 
-/* "YYYY-MM-DDTHH:MM:SS.mmmZ" (digits = 3) or ".uuuuuuZ" (digits = 6), UTC. */
-static void iso_time(int64_t us, int digits, char *buf, size_t cap) {
-  int64_t secs = us / 1000000, frac = us % 1000000;
-  if (frac < 0) {
-    frac += 1000000;
-    secs--;
-  }
-  time_t t = (time_t)secs;
-  struct tm tm;
-  if (!gmtime_r(&t, &tm)) {
-    snprintf(buf, cap, "%" PRId64, us);
-    return;
-  }
-  if (digits == 3)
-    snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(frac / 1000));
-  else
-    snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
-}
-
 static json_t *jstr(const char *s) { return s ? json_string(s) : json_null(); }
 
 /* Every column, `details` parsed (kept as a string if it is not JSON). */
 static json_t *event_json(const lfh_event *e) {
   char ts[80];
   json_error_t je;
-  iso_time(e->timestamp_us, 6, ts, sizeof ts);
+  lfh_format_utc_us(e->timestamp_us, 6, ts, sizeof ts);
   json_t *details = e->details ? json_loads(e->details, JSON_DECODE_ANY, &je) : NULL;
   if (!details) details = jstr(e->details);
   json_t *error = e->has_error ? json_pack("{s:b, s:o}", "fatal", e->error_fatal, "message",
@@ -349,7 +329,7 @@ static int print_json_line(json_t *j) {
 static void print_event_text(const lfh_event *e, int multi) {
   char ts[80], origin[256];
   const char *o = e->flow_name ? e->flow_name : e->dataset_name ? e->dataset_name : "-";
-  iso_time(e->timestamp_us, 3, ts, sizeof ts);
+  lfh_format_utc_us(e->timestamp_us, 3, ts, sizeof ts);
   if (multi) snprintf(origin, sizeof origin, "%s/%s", e->pipeline_name ? e->pipeline_name : "?", o);
   else snprintf(origin, sizeof origin, "%s", o);
   printf("%s  %-7s %-18s %-20s %s", ts, e->level ? e->level : "-", e->event_type, origin,
@@ -402,8 +382,8 @@ static void fmt_duration(int64_t us, char *buf, size_t cap) {
 
 static json_t *run_json(const lfh_run *r) {
   char start[80], end[80];
-  iso_time(r->start_us, 6, start, sizeof start);
-  iso_time(r->end_us, 6, end, sizeof end);
+  lfh_format_utc_us(r->start_us, 6, start, sizeof start);
+  lfh_format_utc_us(r->end_us, 6, end, sizeof end);
   int done = r->end_us >= 0;
   return json_pack("{s:s, s:o, s:o, s:o, s:b, s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:o}",
                    "update_id", r->update_id, "pipeline_id", jstr(r->pipeline_id),
@@ -423,7 +403,7 @@ static void print_runs_text(const lfh_run *runs, size_t n, int multi) {
   for (size_t i = 0; i < n; i++) {
     const lfh_run *r = &runs[i];
     char start[80], dur[32];
-    iso_time(r->start_us, 3, start, sizeof start);
+    lfh_format_utc_us(r->start_us, 3, start, sizeof start);
     if (r->end_us >= 0) fmt_duration(r->end_us - r->start_us, dur, sizeof dur);
     else snprintf(dur, sizeof dur, "-");
     if (multi) printf("%-16s ", r->pipeline_name ? r->pipeline_name : "?");

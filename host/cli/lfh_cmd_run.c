@@ -14,6 +14,7 @@
 #include "engine/lfh_session.h"
 #include "lf/lf_array.h"
 #include "loader/lfh_config.h"
+#include "util/lfh_clock.h"
 
 typedef struct run_args {
   lfh_bundle_opts bundle;
@@ -201,12 +202,6 @@ typedef struct update_req {
   int64_t deadline_us;
 } update_req;
 
-static int64_t mono_us(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
-}
-
 /* Wires the flows the update runs (--refresh / --full-refresh=LIST select datasets) and
  * those upstream of them, so a selection runs even while another flow's plugin is
  * missing. Without a selection every flow must wire. */
@@ -280,8 +275,8 @@ static long long int_at(const lfh_node *m, const char *k, long long dflt) {
 }
 
 static void nap_ms(long long ms) {
-  int64_t until = mono_us() + ms * 1000;
-  while (!g_stop && mono_us() < until) {
+  int64_t until = lfh_mono_us() + ms * 1000;
+  while (!g_stop && lfh_mono_us() < until) {
     struct timespec t = {0, 50 * 1000 * 1000};
     nanosleep(&t, NULL);
   }
@@ -300,12 +295,12 @@ static int run_task(lfh_session *s, const lfh_deploy_state *st, const run_args *
   if (!id || id->kind != LFH_NODE_SCALAR) return fprintf(stderr, "Error: task without pipeline_task\n"), 1;
   for (long long attempt = 0;; attempt++) {
     update_req q = {id->scalar, attempt ? "RETRY_ON_FAILURE" : "JOB_TASK", full && attempt == 0,
-                    timeout_s > 0 ? mono_us() + timeout_s * 1000000 : 0};
+                    timeout_s > 0 ? lfh_mono_us() + timeout_s * 1000000 : 0};
     if (job_deadline && (!q.deadline_us || job_deadline < q.deadline_us)) q.deadline_us = job_deadline;
     int rc = run_update(s, st, a, &q);
     if (rc != 1 || g_stop) return rc;
     if (retries >= 0 && attempt >= retries) return 1;
-    if (job_deadline && mono_us() >= job_deadline) return 1;
+    if (job_deadline && lfh_mono_us() >= job_deadline) return 1;
     fprintf(stderr, "Retrying task in %lld ms (attempt %lld of %s)\n", wait_ms, attempt + 2,
             retries < 0 ? "unlimited" : "max_retries + 1");
     nap_ms(wait_ms);
@@ -329,7 +324,7 @@ static int run_job(lfh_session *s, const lfh_deploy_state *st, const run_args *a
                    const lfh_node *job) {
   const lfh_node *tasks = node_at(job, "tasks");
   long long job_timeout = int_at(job, "timeout_seconds", 0);
-  int64_t deadline = job_timeout > 0 ? mono_us() + job_timeout * 1000000 : 0;
+  int64_t deadline = job_timeout > 0 ? lfh_mono_us() + job_timeout * 1000000 : 0;
   size_t n = tasks && tasks->kind == LFH_NODE_SEQ ? tasks->n : 0;
   char *done = calloc(n + 1, 1);
   int rc = done ? 0 : 1;

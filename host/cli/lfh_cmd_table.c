@@ -23,6 +23,7 @@
 #include "lf/lf_array.h"
 #include "lfh_cmd_table.h"
 #include "table/lfh_table.h"
+#include "util/lfh_clock.h"
 
 #define TBL_DEFAULT_SHOW_LIMIT 20
 #define TBL_LIMIT_REACHED 1 /* scan callback's "stop": enough rows, not an error */
@@ -332,12 +333,7 @@ static void iso_seconds(int64_t secs, char *buf, size_t cap) {
            tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-static void iso_ms(int64_t ms, char *buf, size_t cap) {
-  char base[48];
-  int64_t secs = floor_div(ms, 1000);
-  iso_seconds(secs, base, sizeof base);
-  snprintf(buf, cap, "%s.%03dZ", base, (int)(ms - secs * 1000));
-}
+static void iso_ms(int64_t ms, char *buf, size_t cap) { lfh_format_utc_us(ms * 1000, 3, buf, cap); }
 
 /* ------------------------------------------------------------ the grid */
 

@@ -9,6 +9,7 @@
 
 #include "lf/lf_array.h"
 #include "store/lfh_store.h"
+#include "util/lfh_clock.h"
 
 /* ------------------------------------------------------------ model */
 
@@ -494,11 +495,4 @@ int lfh_deploy_state_delete(const char *root_path, lf_error *err) {
 /* ------------------------------------------------------------ ids and time */
 
 
-void lfh_deploy_now_rfc3339(char out[32]) {
-  struct timespec ts;
-  struct tm tm;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(out + n, 32 - n, ".%03dZ", (int)(ts.tv_nsec / 1000000));
-}
+void lfh_deploy_now_rfc3339(char out[32]) { lfh_format_utc_us(lfh_wall_us(), 3, out, 32); }

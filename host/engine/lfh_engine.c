@@ -14,6 +14,7 @@
 #include "engine/lfh_engine_internal.h"
 #include "lf/lf_array.h"
 #include "loader/lfh_hostapi.h"
+#include "util/lfh_clock.h"
 
 int (*lfh_engine_fault_hook)(const char *flow, const char *step, uint64_t epoch) = NULL;
 
@@ -270,18 +271,12 @@ static const lfh_stage_info *expectation_stage(lfh_update *u) {
   return lfh_registry_find_stage(u->reg, "sql_expectations");
 }
 
-static int64_t mono_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static int stopping(const lfh_update *u) { return u->o->stop && *u->o->stop; }
 
 /* Sleeps up to `us`, waking early on stop. */
 static void wait_interval(const lfh_update *u, int64_t us) {
-  int64_t until = mono_us() + us;
-  while (!stopping(u) && mono_us() < until) {
+  int64_t until = lfh_mono_us() + us;
+  while (!stopping(u) && lfh_mono_us() < until) {
     struct timespec ts = {0, 20 * 1000 * 1000};
     nanosleep(&ts, NULL);
   }
@@ -299,7 +294,7 @@ static int run_flows(lfh_update *u, lfh_flow_rt *rts, size_t n) {
       round += c;
     }
     if (!u->continuous || stopping(u)) return LF_OK;
-    if (u->o->deadline_us && mono_us() > u->o->deadline_us)
+    if (u->o->deadline_us && lfh_mono_us() > u->o->deadline_us)
       return lfh_update_fail(u, LF_ERR_CANCELLED, "the update timed out");
     /* a round that found nothing waits an interval; a busy pipeline keeps going */
     if (round == 0) wait_interval(u, u->interval_us);

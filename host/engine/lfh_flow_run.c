@@ -9,6 +9,7 @@
 #include "lf/lf_array.h"
 #include "loader/lfh_hostapi.h"
 #include "quality/lfh_quality.h"
+#include "util/lfh_clock.h"
 
 /* One epoch in flight. */
 typedef struct epoch_run {
@@ -26,17 +27,7 @@ typedef struct epoch_run {
   lf_error err;
 } epoch_run;
 
-static int64_t wall_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static double mono_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static double mono_s(void) { return (double)lfh_mono_us() / 1e6; }
 
 static int failed(epoch_run *r, int rc, const char *stage) {
   return lfh_update_fail(r->u, rc, "flow '%s'%s%s%s, epoch %" PRIu64 ": %s", r->rt->f->name,
@@ -483,7 +474,7 @@ static int one_epoch(lfh_update *u, lfh_flow_rt *rt, int *more) {
   r.rt = rt;
   lf_error_init(&r.err, r.msg, sizeof r.msg);
   r.ep = (lf_epoch){.struct_size = sizeof r.ep, .epoch = rt->epoch + 1, .flow_id = rt->flow_id,
-                    .trigger_time_us = wall_us()};
+                    .trigger_time_us = lfh_wall_us()};
   r.now_us = r.ep.trigger_time_us;
   double t0 = mono_s();
   lfh_buf plan = {0};

@@ -26,6 +26,7 @@
 #include "lf/lf_array.h"
 #include "table/lfh_table.h"
 #include "util/lfh_uuid.h"
+#include "util/lfh_clock.h"
 
 #define EV_FLOW_ID_PREFIX "lf.event-log."
 #define EV_PROP_LAST_SEQ "lf.event-log.last-seq"
@@ -55,12 +56,6 @@ struct lfh_eventlog {
 
 /* ------------------------------------------------------------ small helpers */
 
-
-static int64_t now_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
@@ -176,7 +171,7 @@ static int push(lfh_eventlog *log, const lfh_event_origin *o, const char *level,
     rec_free(r);
     return rc;
   }
-  int64_t ts = now_us();
+  int64_t ts = lfh_wall_us();
   r->ts_us = ts > log->last_ts_us ? ts : log->last_ts_us;
   r->seq_no = log->next_seq;
   r->update_id = log->update_id[0] ? strdup(log->update_id) : NULL;

@@ -13,6 +13,7 @@
 
 #include "expr/lfh_expr_ast.h"
 #include "lf/lf_array.h"
+#include "util/lfh_clock.h"
 
 int lfh_op_run(lfh_run *run, const lfh_op *op) {
   lfh_vec *out = &run->slots[op->out];
@@ -54,18 +55,12 @@ int lfh_op_run(lfh_run *run, const lfh_op *op) {
 
 typedef int (*sink_fn)(void *ctx, const lfh_vec *v, int64_t start, int64_t rows);
 
-static int64_t wall_clock_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static int run_slices(lfh_expr *e, const struct ArrowArray *batch, const lfh_expr_eval_opts *opts,
                       sink_fn sink, void *ctx, lf_error *err) {
   int rc = lfh_arrow_check_batch(batch, e->cols, e->ncols, err);
   if (rc != LF_OK) return rc;
   lfh_run run = {.arena = e->scratch, .slots = e->slots, .err = err};
-  run.now_us = opts && opts->now_us ? opts->now_us : wall_clock_us();
+  run.now_us = opts && opts->now_us ? opts->now_us : lfh_wall_us();
   for (int64_t start = 0; start < batch->length; start += LFH_EXPR_SLICE) {
     int64_t n = batch->length - start < LFH_EXPR_SLICE ? batch->length - start : LFH_EXPR_SLICE;
     lfh_arena_reset(e->scratch);

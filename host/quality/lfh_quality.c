@@ -12,6 +12,7 @@
 #include "quality/lfh_keyset.h"
 #include "quality/lfh_row_json.h"
 #include "util/lfh_take.h"
+#include "util/lfh_clock.h"
 
 #define KEY_MAX_DEPTH 16 /* nesting of a unique key column (a.b.c...) */
 #define DEFAULT_VALUE_LEN 120
@@ -382,13 +383,6 @@ static void rollback_unique(apply_ctx *c) {
 
 /* ------------------------------------------------------------ outputs */
 
-static int64_t now_micros(int64_t now_us) {
-  if (now_us != 0) return now_us;
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* The two added columns of the quarantine rows `rows`. */
 static int quarantine_columns(apply_ctx *c, const int64_t *rows, int64_t nq, int64_t now_us,
                               struct ArrowArray *names, struct ArrowArray *at, lf_error *err) {
@@ -404,7 +398,7 @@ static int quarantine_columns(apply_ctx *c, const int64_t *rows, int64_t nq, int
   lf_builder_set_nullable(lb, 0);
   lf_builder_set_nullable(item, 0);
   lf_builder_set_nullable(tb, 0);
-  int64_t ts = now_micros(now_us);
+  int64_t ts = now_us ? now_us : lfh_wall_us();
   for (int64_t k = 0; k < nq; k++) {
     for (size_t r = 0; r < q->rules.n; r++)
       if (!c->pass[r * (size_t)c->n + (size_t)rows[k]])

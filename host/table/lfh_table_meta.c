@@ -11,6 +11,7 @@
 
 #include "lf/lf_array.h"
 #include "util/lfh_mem.h"
+#include "util/lfh_clock.h"
 
 /* ------------------------------------------------------------ string maps */
 
@@ -95,11 +96,7 @@ lfh_table_meta *lfh_table_meta_copy(const lfh_table_meta *m) {
 
 /* ------------------------------------------------------------ clock and ids */
 
-int64_t lfh_now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+int64_t lfh_now_ms(void) { return lfh_wall_us() / 1000; }
 
 static int random_bytes(void *p, size_t n) {
   uint8_t *b = p;
