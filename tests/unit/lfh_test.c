@@ -4,11 +4,13 @@
 #include "lfh_test.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int lfh_test_run(const char *suite, const lfh_test_case *cases) {
@@ -85,4 +87,46 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ft
 
 int lfh_test_rmtree(const char *path) {
   return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static char *slurp_or_empty(const char *path) {
+  char *s = lfh_test_slurp(path, NULL);
+  return s ? s : strdup("");
+}
+
+lfh_test_proc lfh_test_exec(const char *scratch, const char *cwd, const char *const *argv) {
+  lfh_test_proc r = {-1, NULL, NULL};
+  char out_path[1024], err_path[1024];
+  snprintf(out_path, sizeof out_path, "%s/out.txt", scratch);
+  snprintf(err_path, sizeof err_path, "%s/err.txt", scratch);
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fo = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fe = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fi = open("/dev/null", O_RDONLY);
+    if (fo < 0 || fe < 0 || fi < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0 || dup2(fi, 0) < 0 ||
+        (cwd && chdir(cwd) != 0))
+      _exit(126);
+    execv(argv[0], (char *const *)argv);
+    _exit(127);
+  }
+  int ws = 0;
+  while (pid > 0 && waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
+  }
+  if (pid > 0) r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : -1;
+  r.out = slurp_or_empty(out_path);
+  r.err = slurp_or_empty(err_path);
+  return r;
+}
+
+void lfh_test_proc_free(lfh_test_proc *p) {
+  free(p->out);
+  free(p->err);
+  p->out = p->err = NULL;
+}
+
+void lfh_test_proc_show(const lfh_test_proc *p) {
+  fprintf(stderr, "\n--- exit %d\n--- stdout:\n%s--- stderr:\n%s---\n", p->status,
+          p->out ? p->out : "", p->err ? p->err : "");
 }

@@ -27,4 +27,18 @@ char *lfh_test_write(const char *dir, const char *name, const char *text);
 char *lfh_test_tmpdir(void);
 int lfh_test_rmtree(const char *path);
 
+/* A finished child process: its exit status and what it printed. */
+typedef struct lfh_test_proc {
+  int status; /* exit code; 128+N when killed by signal N; -1 when it did not run */
+  char *out;  /* stdout, NUL-terminated ("" when empty); owned */
+  char *err;  /* stderr; owned */
+} lfh_test_proc;
+
+/* Runs argv[0] with `argv` (NULL-terminated) in folder `cwd` (NULL: here), stdin from
+ * /dev/null, stdout and stderr captured through files in `scratch` (out.txt, err.txt). */
+lfh_test_proc lfh_test_exec(const char *scratch, const char *cwd, const char *const *argv);
+void lfh_test_proc_free(lfh_test_proc *p);
+/* Prints the exit status and both outputs to stderr, next to a failing assertion. */
+void lfh_test_proc_show(const lfh_test_proc *p);
+
 #endif

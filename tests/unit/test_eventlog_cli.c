@@ -117,55 +117,22 @@ static int clean_suite(void) {
 
 /* ------------------------------------------------------------ running lfhost */
 
-typedef struct run {
-  int status;
-  char *out, *err;
-} run;
+typedef lfh_test_proc run;
 
-static void run_free(run *r) {
-  free(r->out);
-  free(r->err);
-}
-
-static char *slurp0(const char *path) {
-  char *s = lfh_test_slurp(path, NULL);
-  return s ? s : strdup("");
-}
+static void run_free(run *r) { lfh_test_proc_free(r); }
 
 static run lfh(const char *const *args) {
-  run r = {-1, NULL, NULL};
   const char *argv[32];
   size_t n = 0;
-  char out_path[512], err_path[512];
-  snprintf(out_path, sizeof out_path, "%s/out.txt", g_dir);
-  snprintf(err_path, sizeof err_path, "%s/err.txt", g_dir);
   argv[n++] = LFHOST_EXE;
   for (; *args && n < 31; args++) argv[n++] = *args;
   argv[n] = NULL;
-  fflush(NULL);
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fo = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int fe = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fo < 0 || fe < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0) _exit(126);
-    execv(LFHOST_EXE, (char *const *)argv);
-    _exit(127);
-  }
-  int ws = 0;
-  while (pid > 0 && waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
-  }
-  r.status = pid > 0 && WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
-  r.out = slurp0(out_path);
-  r.err = slurp0(err_path);
-  return r;
+  return lfh_test_exec(g_dir, NULL, argv);
 }
 
 #define LFH(...) lfh((const char *const[]){__VA_ARGS__, NULL})
 
-static void show(const run *r) {
-  fprintf(stderr, "\n--- exit %d\n--- stdout:\n%s--- stderr:\n%s---\n", r->status, r->out,
-          r->err);
-}
+static void show(const run *r) { lfh_test_proc_show(r); }
 
 #define EXPECT_STATUS(r, want)                                                           \
   do {                                                                                   \
