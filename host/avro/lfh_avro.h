@@ -149,6 +149,24 @@ typedef enum lfh_avro_codec {
 const char *lfh_avro_codec_name(lfh_avro_codec c);
 int lfh_avro_codec_parse(const char *name, lfh_avro_codec *out);
 
+/* One block codec: a writer owns one; a caller compressing blocks of a file on several
+ * threads gives each thread its own (deflate keeps stream state). */
+typedef struct lfh_avro_compressor lfh_avro_compressor;
+lfh_avro_compressor *lfh_avro_compressor_new(lfh_avro_codec codec, int deflate_level,
+                                             lf_error *err);
+void lfh_avro_compressor_free(lfh_avro_compressor *c);
+
+typedef struct lfh_avro_piece {
+  const void *data;
+  size_t len;
+} lfh_avro_piece;
+
+/* A block's payload as the file holds it: `data` itself with the null codec, else its
+ * compressed form in `scratch` (replaced; the caller owns it; snappy's CRC included).
+ * `payload` borrows from `data` or `scratch`. */
+int lfh_avro_compress(lfh_avro_compressor *c, const void *data, size_t len, lfh_buf *scratch,
+                      lfh_avro_piece *payload, lf_error *err);
+
 typedef struct lfh_avro_writer lfh_avro_writer;
 
 /* Starts a container file in `out` (appended; the caller owns `out`): magic, the metadata
@@ -166,12 +184,12 @@ int lfh_avro_writer_block(lfh_avro_writer *w, const void *data, size_t len, int6
  * and payload size), the payload (`data` itself with the null codec, else the writer's
  * compressed copy) and the sync marker. Borrowed; valid until the next call on the
  * writer. A block of 0 records gives three empty pieces. */
-typedef struct lfh_avro_piece {
-  const void *data;
-  size_t len;
-} lfh_avro_piece;
 int lfh_avro_writer_block_parts(lfh_avro_writer *w, const void *data, size_t len, int64_t count,
                                 lfh_avro_piece parts[3], lf_error *err);
+/* The same for a payload compressed beforehand by lfh_avro_compress with the writer's codec
+ * (blocks compressed on other threads); `payload` is borrowed into parts[1]. */
+int lfh_avro_writer_payload_parts(lfh_avro_writer *w, lfh_avro_piece payload, int64_t count,
+                                  lfh_avro_piece parts[3], lf_error *err);
 void lfh_avro_writer_free(lfh_avro_writer *w);
 
 typedef struct lfh_avro_reader lfh_avro_reader;

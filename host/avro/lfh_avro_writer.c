@@ -4,24 +4,22 @@
  *
  * The header is ours rather than Avro C's because Iceberg needs the schema JSON with its
  * field-ids and its own metadata keys. Blocks are compressed into one scratch buffer
- * that lives as long as the writer, so a file of many blocks allocates once.
+ * that lives as long as the writer, so a file of many blocks allocates once; the codecs
+ * themselves are lfh_avro_compress.c.
  */
-#include <limits.h>
-#include <snappy-c.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <zlib.h>
 
 #include "avro/lfh_avro_internal.h"
 #include "lf/lf_array.h"
+#include "util/lfh_crc32.h"
 
 struct lfh_avro_writer {
   lfh_buf *out;
   lfh_avro_codec codec;
   uint8_t sync[16];
-  z_stream z;
-  int z_ready;
+  lfh_avro_compressor *comp; /* owned */
   lfh_buf scratch; /* the compressed payload of the block being written */
   uint8_t head[20]; /* the block header of lfh_avro_writer_block_parts: two longs */
 };
@@ -125,12 +123,7 @@ lfh_avro_writer *lfh_avro_writer_new(lfh_buf *out, const char *schema_json,
     lf_error_set(err, LF_ERR_IO, "avro writer: getrandom failed for the sync marker");
     goto fail;
   }
-  if (codec == LFH_AVRO_CODEC_DEFLATE) {
-    /* windowBits -15: raw deflate without zlib header or checksum, as Avro specifies */
-    if (deflateInit2(&w->z, deflate_level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-      goto nomem;
-    w->z_ready = 1;
-  }
+  if (!(w->comp = lfh_avro_compressor_new(codec, deflate_level, err))) goto fail;
   if (write_header(w, schema_json, meta, n_meta) != 0) goto nomem;
   return w;
 nomem:
@@ -143,78 +136,37 @@ fail:
 
 void lfh_avro_writer_free(lfh_avro_writer *w) {
   if (!w) return;
-  if (w->z_ready) deflateEnd(&w->z);
+  lfh_avro_compressor_free(w->comp);
   lfh_buf_free(&w->scratch);
   free(w);
 }
 
 /* ------------------------------------------------------------ blocks */
 
-uint32_t lfh_avro_crc32(const uint8_t *p, size_t n) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  for (size_t off = 0; off < n;) {
-    uInt step = n - off > UINT_MAX ? UINT_MAX : (uInt)(n - off);
-    crc = crc32(crc, p + off, step);
-    off += step;
-  }
-  return (uint32_t)crc;
-}
+uint32_t lfh_avro_crc32(const uint8_t *p, size_t n) { return lfh_crc32(0, p, n); }
 
-static int deflate_block(lfh_avro_writer *w, const void *data, size_t len, lf_error *err) {
-  if (len > UINT_MAX || deflateReset(&w->z) != Z_OK)
-    return lf_error_set(err, LF_ERR_INVALID, "avro writer: block of %zu bytes too large", len);
-  uLong bound = deflateBound(&w->z, (uLong)len);
-  w->scratch.len = 0;
-  if (bound > UINT_MAX || lfh_buf_reserve(&w->scratch, bound) != 0)
-    return lf_error_set(err, LF_ERR_NOMEM, "avro writer: out of memory");
-  w->z.next_in = (Bytef *)(uintptr_t)data; /* zlib's API is not const-correct */
-  w->z.avail_in = (uInt)len;
-  w->z.next_out = w->scratch.data;
-  w->z.avail_out = (uInt)bound;
-  if (deflate(&w->z, Z_FINISH) != Z_STREAM_END)
-    return lf_error_set(err, LF_ERR_INTERNAL, "avro writer: deflate failed: %s",
-                        w->z.msg ? w->z.msg : "output bound exceeded");
-  w->scratch.len = bound - w->z.avail_out;
-  return 0;
-}
-
-static int snappy_block(lfh_avro_writer *w, const void *data, size_t len, lf_error *err) {
-  size_t n = snappy_max_compressed_length(len);
-  w->scratch.len = 0;
-  if (n > SIZE_MAX - 4 || lfh_buf_reserve(&w->scratch, n + 4) != 0)
-    return lf_error_set(err, LF_ERR_NOMEM, "avro writer: out of memory");
-  if (snappy_compress(data, len, (char *)w->scratch.data, &n) != SNAPPY_OK)
-    return lf_error_set(err, LF_ERR_INTERNAL, "avro writer: snappy compression failed");
-  /* Avro appends the CRC-32 of the uncompressed data, big-endian */
-  uint32_t crc = lfh_avro_crc32(data, len);
-  for (int i = 0; i < 4; i++) w->scratch.data[n + (size_t)i] = (uint8_t)(crc >> (24 - 8 * i));
-  w->scratch.len = n + 4;
+int lfh_avro_writer_payload_parts(lfh_avro_writer *w, lfh_avro_piece payload, int64_t count,
+                                  lfh_avro_piece parts[3], lf_error *err) {
+  memset(parts, 0, 3 * sizeof(*parts));
+  if (count < 0) return lf_error_set(err, LF_ERR_INVALID, "avro writer: negative record count");
+  if (count == 0) return 0; /* a block of no records says nothing: skip it */
+  if (payload.len > INT64_MAX)
+    return lf_error_set(err, LF_ERR_INVALID, "avro writer: block of %zu bytes too large",
+                        payload.len);
+  size_t h = lfh_avro_put_long(w->head, count);
+  h += lfh_avro_put_long(w->head + h, (int64_t)payload.len);
+  parts[0] = (lfh_avro_piece){w->head, h};
+  parts[1] = payload;
+  parts[2] = (lfh_avro_piece){w->sync, 16};
   return 0;
 }
 
 int lfh_avro_writer_block_parts(lfh_avro_writer *w, const void *data, size_t len, int64_t count,
                                 lfh_avro_piece parts[3], lf_error *err) {
-  memset(parts, 0, 3 * sizeof(*parts));
-  if (count < 0) return lf_error_set(err, LF_ERR_INVALID, "avro writer: negative record count");
-  if (count == 0) return 0; /* a block of no records says nothing: skip it */
-  const void *payload = data;
-  size_t n = len;
-  int rc = 0;
-  if (w->codec == LFH_AVRO_CODEC_DEFLATE) rc = deflate_block(w, data, len, err);
-  if (w->codec == LFH_AVRO_CODEC_SNAPPY) rc = snappy_block(w, data, len, err);
-  if (rc) return rc;
-  if (w->codec != LFH_AVRO_CODEC_NULL) {
-    payload = w->scratch.data;
-    n = w->scratch.len;
-  }
-  if (n > INT64_MAX)
-    return lf_error_set(err, LF_ERR_INVALID, "avro writer: block of %zu bytes too large", n);
-  size_t h = lfh_avro_put_long(w->head, count);
-  h += lfh_avro_put_long(w->head + h, (int64_t)n);
-  parts[0] = (lfh_avro_piece){w->head, h};
-  parts[1] = (lfh_avro_piece){payload, n};
-  parts[2] = (lfh_avro_piece){w->sync, 16};
-  return 0;
+  lfh_avro_piece payload = {data, len};
+  if (count <= 0) return lfh_avro_writer_payload_parts(w, payload, count, parts, err);
+  int rc = lfh_avro_compress(w->comp, data, len, &w->scratch, &payload, err);
+  return rc ? rc : lfh_avro_writer_payload_parts(w, payload, count, parts, err);
 }
 
 int lfh_avro_writer_block(lfh_avro_writer *w, const void *data, size_t len, int64_t count,
