@@ -45,6 +45,9 @@ lfh_avro_arrow_encoder *lfh_avro_arrow_encoder_new(const lfh_avro_schema *record
                                                    const struct ArrowSchema *arrow,
                                                    lf_error *err);
 void lfh_avro_arrow_encoder_free(lfh_avro_arrow_encoder *e);
+/* A second encoder with the same compiled plan and its own scratch, for another thread. */
+lfh_avro_arrow_encoder *lfh_avro_arrow_encoder_clone(const lfh_avro_arrow_encoder *e,
+                                                     lf_error *err);
 
 /* Appends rows [first, first + count) of `batch` (a struct array of the compiled schema,
  * borrowed; its offset, slicing and validity bitmaps are respected) to `out` as Avro

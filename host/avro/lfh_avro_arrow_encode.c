@@ -336,6 +336,37 @@ void lfh_avro_arrow_encoder_free(lfh_avro_arrow_encoder *e) {
   free(e);
 }
 
+/* The plan of `src` into the zeroed `dst`: kinds, tags, indices, paths and kids; none of
+ * the per-batch bindings or scratch. */
+static int aa_col_copy(aa_col *dst, const aa_col *src) {
+  dst->kind = src->kind;
+  dst->is_union = src->is_union;
+  dst->null_tag = src->null_tag;
+  dst->value_tag = src->value_tag;
+  dst->arrow_index = src->arrow_index;
+  dst->in_list = src->in_list;
+  if (!(dst->path = strdup(src->path))) return -1;
+  if (src->n_kids) {
+    if (!(dst->kids = calloc(src->n_kids, sizeof *dst->kids))) return -1;
+    dst->n_kids = src->n_kids;
+    for (size_t i = 0; i < src->n_kids; i++)
+      if (aa_col_copy(&dst->kids[i], &src->kids[i]) != 0) return -1;
+  }
+  return 0;
+}
+
+lfh_avro_arrow_encoder *lfh_avro_arrow_encoder_clone(const lfh_avro_arrow_encoder *e,
+                                                     lf_error *err) {
+  lfh_avro_arrow_encoder *c = calloc(1, sizeof *c);
+  if (!c || !(c->sz = malloc(AA_CHUNK * sizeof *c->sz)) ||
+      !(c->cur = malloc(AA_CHUNK * sizeof *c->cur)) || aa_col_copy(&c->root, &e->root) != 0) {
+    lfh_avro_arrow_encoder_free(c); /* aa_col_free copes with a partial copy */
+    lf_error_set(err, LF_ERR_NOMEM, "out of memory");
+    return NULL;
+  }
+  return c;
+}
+
 /* ------------------------------------------------------------ binding a batch */
 
 static int aa_bad(const aa_col *c, const char *what, lf_error *err) {
@@ -596,6 +627,39 @@ static int aa_size(aa_col *c, int64_t lo, int64_t hi, const uint8_t *skip, size_
 
 /* ------------------------------------------------------------ pass 2: writes */
 
+/* memcpy of exactly n bytes, inline for the short strings most columns hold: two
+ * overlapping moves cover any length in [k, 2k] without a call or a loop. Nothing is
+ * stored outside [d, d + n): later bytes of the row may already be written. */
+static inline void aa_copy(uint8_t *d, const uint8_t *s, size_t n) {
+  uint64_t a, b;
+  uint32_t x, y;
+  if (n >= 8 && n <= 16) {
+    memcpy(&a, s, 8);
+    memcpy(&b, s + n - 8, 8);
+    memcpy(d, &a, 8);
+    memcpy(d + n - 8, &b, 8);
+  } else if (n > 16 && n <= 32) {
+    uint64_t c2, e;
+    memcpy(&a, s, 8);
+    memcpy(&b, s + 8, 8);
+    memcpy(&c2, s + n - 16, 8);
+    memcpy(&e, s + n - 8, 8);
+    memcpy(d, &a, 8);
+    memcpy(d + 8, &b, 8);
+    memcpy(d + n - 16, &c2, 8);
+    memcpy(d + n - 8, &e, 8);
+  } else if (n >= 4 && n < 8) {
+    memcpy(&x, s, 4);
+    memcpy(&y, s + n - 4, 4);
+    memcpy(d, &x, 4);
+    memcpy(d + n - 4, &y, 4);
+  } else if (n > 32) {
+    memcpy(d, s, n);
+  } else {
+    for (size_t i = 0; i < n; i++) d[i] = s[i];
+  }
+}
+
 static inline uint8_t *aa_put_value(const aa_col *c, aa_kind k, int64_t p, uint8_t *o) {
   switch (k) {
   case AA_INT: return o + lfh_avro_put_long(o, ((const int32_t *)c->vals)[p]);
@@ -606,7 +670,7 @@ static inline uint8_t *aa_put_value(const aa_col *c, aa_kind k, int64_t p, uint8
   default: {
     int32_t a = c->offs[p], n = c->offs[p + 1] - a;
     o += lfh_avro_put_long(o, n);
-    memcpy(o, (const uint8_t *)c->vals + a, (size_t)n);
+    aa_copy(o, (const uint8_t *)c->vals + a, (size_t)n);
     return o + n;
   }
   }

@@ -90,6 +90,8 @@ typedef struct lfh_datafiles {
   size_t n_added, cap_added;
   int64_t records, bytes;       /* totals over `added` */
   int broken;                   /* a store write failed: nothing more may be written */
+  struct lfh_blockpar *par;     /* owned: encoders of whole blocks on several threads */
+  int par_off;                  /* the pool could not start (or one CPU): one thread only */
 } lfh_datafiles;
 
 int lfh_datafiles_init(lfh_datafiles *d, lfh_table *t, int64_t snapshot_id, int64_t target_rows,

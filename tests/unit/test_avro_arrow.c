@@ -294,6 +294,49 @@ static void test_large_strings(void) {
   free(str);
 }
 
+/* Every string length the inline copy distinguishes (0..80, crossing 4, 8, 16 and 32), as
+ * the last column of rows: the next row's first column is written before it (columns go
+ * one at a time), so a copy that stored past its string would corrupt that, and both the
+ * round trip and the byte check would see it. */
+static void test_string_lengths(void) {
+  char src[96];
+  for (int i = 0; i < 96; i++) src[i] = (char)('A' + i % 50);
+  lf_builder *b = lf_builder_new("+s", "");
+  lf_builder *t = lf_builder_add_child(b, "u", "t");
+  lf_builder *c = lf_builder_add_child(b, "u", "s");
+  lf_builder_set_nullable(c, 0);
+  lf_builder_set_nullable(t, 0);
+  for (int r = 0; r <= 80; r++) {
+    lf_builder_append_struct(b);
+    lf_builder_append_utf8(t, "xyz", (size_t)(r % 4));
+    lf_builder_append_utf8(c, src + r % 7, (size_t)r);
+  }
+  struct ArrowArray a;
+  struct ArrowSchema s;
+  CU_ASSERT_EQUAL_FATAL(lf_builder_finish(b, &a, &s, err0()), LF_OK);
+  lfh_buf bytes = {0};
+  round_trip("{\"type\":\"record\",\"name\":\"r\",\"fields\":[{\"name\":\"t\",\"type\":\"string\"},"
+             "{\"name\":\"s\",\"type\":\"string\"}]}", &s, &a, 0, 81, &bytes);
+  /* The exact bytes too: each row is len(t) t len(s) s, lengths as zig-zag varints. */
+  size_t o = 0;
+  int ok = 1;
+  for (int r = 0; r <= 80 && ok; r++) {
+    uint8_t len[10];
+    size_t h = lfh_avro_put_long(len, r);
+    ok = o + 1 + (size_t)(r % 4) <= bytes.len && bytes.data[o] == (uint8_t)(2 * (r % 4)) &&
+         memcmp(bytes.data + o + 1, "xyz", (size_t)(r % 4)) == 0;
+    o += 1 + (size_t)(r % 4);
+    ok = ok && o + h + (size_t)r <= bytes.len && memcmp(bytes.data + o, len, h) == 0 &&
+         memcmp(bytes.data + o + h, src + r % 7, (size_t)r) == 0;
+    o += h + (size_t)r;
+  }
+  CU_ASSERT(ok);
+  CU_ASSERT_EQUAL(o, bytes.len);
+  lfh_buf_free(&bytes);
+  a.release(&a);
+  s.release(&s);
+}
+
 #define NESTED_JSON                                                                          \
   "{\"type\":\"record\",\"name\":\"r\",\"fields\":["                                          \
   "{\"name\":\"id\",\"type\":\"long\"},"                                                      \
@@ -384,6 +427,31 @@ static void test_nested(void) {
   build_nested(2500, &a, &s);
   round_trip(NESTED_JSON, &s, &a, 0, 2500, NULL);
   round_trip(NESTED_JSON, &s, &a, 17, 1100, NULL);
+  a.release(&a);
+  s.release(&s);
+}
+
+/* A clone encodes exactly what its original does, and keeps working after the original is
+ * freed (it shares nothing with it). */
+static void test_encoder_clone(void) {
+  struct ArrowArray a;
+  struct ArrowSchema s;
+  build_nested(2500, &a, &s);
+  lfh_avro_schema *sch = parse(NESTED_JSON);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sch);
+  lfh_avro_arrow_encoder *e = lfh_avro_arrow_encoder_new(sch, &s, err0());
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  lfh_avro_arrow_encoder *c = lfh_avro_arrow_encoder_clone(e, err0());
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  lfh_buf x = {0}, y = {0};
+  CU_ASSERT_EQUAL(lfh_avro_arrow_encode(e, &a, 5, 2000, &x, err0()), LF_OK);
+  lfh_avro_arrow_encoder_free(e);
+  CU_ASSERT_EQUAL(lfh_avro_arrow_encode(c, &a, 5, 2000, &y, err0()), LF_OK);
+  CU_ASSERT(x.len > 0 && x.len == y.len && memcmp(x.data, y.data, x.len) == 0);
+  lfh_buf_free(&x);
+  lfh_buf_free(&y);
+  lfh_avro_arrow_encoder_free(c);
+  lfh_avro_schema_free(sch);
   a.release(&a);
   s.release(&s);
 }
@@ -680,6 +748,8 @@ int main(void) {
       {"sliced", test_sliced},
       {"large_strings", test_large_strings},
       {"nested", test_nested},
+      {"string_lengths", test_string_lengths},
+      {"encoder_clone", test_encoder_clone},
       {"null_list_with_items", test_null_list_with_items},
       {"projection", test_projection},
       {"generic_decoder", test_generic_decoder},

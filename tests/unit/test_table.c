@@ -404,6 +404,100 @@ static int count_data_files(lfh_table *t) {
   return n;
 }
 
+/* Appends batches of the given sizes (rows numbered on from 0) in one commit. */
+static int append_sizes(lfh_table *t, const int64_t *sizes, int k) {
+  lfh_table_append *ap = NULL;
+  struct ArrowArray a;
+  struct ArrowSchema s;
+  build_rows(0, 1, &a, &s); /* the schema only */
+  lf_array_release(&a);
+  int rc = lfh_table_append_begin(t, &s, &ap, err0());
+  int64_t first = 0, id = 0;
+  for (int i = 0; rc == LF_OK && i < k; first += sizes[i++]) {
+    struct ArrowSchema s2;
+    build_rows(first, sizes[i], &a, &s2);
+    rc = lfh_table_append_batch(ap, &a, err0());
+    lf_array_release(&a);
+    lf_schema_release(&s2);
+  }
+  if (rc == LF_OK) rc = lfh_table_append_commit(ap, NULL, &id, err0());
+  lfh_table_append_free(ap);
+  lf_schema_release(&s);
+  return rc;
+}
+
+typedef struct blocks_seen {
+  lfh_store *store;
+  int64_t rows[64];
+  int n, files;
+} blocks_seen;
+
+static int read_blocks(void *ctx, const lfh_store_entry *e) {
+  blocks_seen *b = ctx;
+  size_t n = strlen(e->key);
+  if (n < 5 || strcmp(e->key + n - 5, ".avro") != 0) return 0;
+  lfh_buf buf = {0};
+  if (lfh_store_get(b->store, e->key, &buf, err0()) != LF_OK) return -1;
+  lfh_avro_reader *r = lfh_avro_reader_open(buf.data, buf.len, e->key, err0());
+  const uint8_t *data;
+  size_t len;
+  int64_t count;
+  int rc = r ? 0 : -1;
+  while (r && (rc = lfh_avro_reader_next(r, &data, &len, &count, err0())) == 1 && b->n < 64)
+    b->rows[b->n++] = count;
+  lfh_avro_reader_free(r);
+  lfh_buf_free(&buf);
+  b->files++;
+  return rc < 0 ? -1 : 0;
+}
+
+/* Blocks are cut every 2048 rows whatever the batches are and whichever thread encoded
+ * them (several blocks of a large batch are encoded and compressed in parallel): a short
+ * batch starts a block the next large one finishes, the large one's whole blocks go to
+ * the pool, its tail starts the next block. Every row comes back in order, and
+ * python3-avro reads the file. */
+static void parallel_blocks(const char *codec, const char *avro_codec) {
+  fixture fx;
+  setup(&fx, codec);
+  static const int64_t sizes[] = {100, 2048 * 9 + 777, 5000, 1, 2048 * 3};
+  int64_t total = 0;
+  for (int i = 0; i < 5; i++) total += sizes[i];
+  CU_ASSERT_EQUAL_FATAL(append_sizes(fx.t, sizes, 5), LF_OK);
+  blocks_seen b = {fx.store, {0}, 0, 0};
+  CU_ASSERT_EQUAL(lfh_store_list(fx.store, TBL "/data/", read_blocks, &b, err0()), LF_OK);
+  CU_ASSERT_EQUAL(b.files, 1);
+  int64_t sum = 0;
+  int whole = 1;
+  for (int i = 0; i < b.n; i++) {
+    sum += b.rows[i];
+    if (i < b.n - 1) whole &= b.rows[i] == 2048;
+  }
+  CU_ASSERT_EQUAL(sum, total);
+  CU_ASSERT_TRUE(whole);
+  CU_ASSERT_EQUAL(b.n, (int)((total + 2047) / 2048));
+  struct ArrowArray a;
+  struct ArrowSchema s;
+  build_rows(0, total, &a, &s);
+  char *want = expected_text(&s, &a);
+  collected c;
+  lfh_scan_opts o = {0};
+  CU_ASSERT_EQUAL(scan(fx.t, &o, &c), LF_OK);
+  CU_ASSERT_EQUAL(c.rows, total);
+  CU_ASSERT_TRUE(c.text && want && !strcmp(c.text, want));
+  free(c.text);
+  free(want);
+  lf_array_release(&a);
+  lf_schema_release(&s);
+  check_with_python(&fx, avro_codec);
+  teardown(&fx);
+}
+
+static void test_parallel_blocks(void) {
+  parallel_blocks("snappy", "snappy");
+  parallel_blocks(NULL, "deflate");
+  parallel_blocks("uncompressed", "null");
+}
+
 /* Data files roll over at write.target-file-size-bytes: one append writes several files
  * (each about the target, never far past it), the summary counts them all, and every
  * row comes back in order. */
@@ -656,6 +750,7 @@ int main(void) {
       {"round trip, uncompressed", test_round_trip_uncompressed},
       {"deflate level: 1 and 9 read back, bad levels refused", test_deflate_level},
       {"data files roll over at the target size", test_rollover},
+      {"blocks of 2048 rows whichever thread encoded them", test_parallel_blocks},
       {"bad codec, existing and missing tables", test_bad_codec},
       {"time travel by id and timestamp, incremental scans", test_time_travel},
       {"exactly-once: newest epoch of a flow, re-runs refused", test_exactly_once},
