@@ -17,6 +17,7 @@ typedef struct jcall {
   lfb_jdec *d;
   const lfb_json_file *file;
   const char *fname; /* basename of the path */
+  size_t path_len, fname_len; /* measured once per call, not per row */
   lfb_json_stats *st;
   int64_t line_no;
 } jcall;
@@ -139,8 +140,8 @@ static int finish_row(jcall *c, int rescued) {
     const lfb_json_file *f = c->file;
     const char *path = f && f->path ? f->path : "";
     int64_t size = f ? f->size : 0, mtime = f ? f->mtime_us : 0;
-    if ((rc = lfb_col_append_str(&k[0], path, strlen(path), 0)) == J_OK &&
-        (rc = lfb_col_append_str(&k[1], c->fname, strlen(c->fname), 0)) == J_OK &&
+    if ((rc = lfb_col_append_str(&k[0], path, c->path_len, 0)) == J_OK &&
+        (rc = lfb_col_append_str(&k[1], c->fname, c->fname_len, 0)) == J_OK &&
         (rc = lfb_col_append_fixed(&k[2], &size, 8)) == J_OK &&
         (rc = lfb_col_append_fixed(&k[3], &mtime, 8)) == J_OK) {
       rc = lfb_col_valid(&d->meta, 1);
@@ -265,9 +266,11 @@ int lfb_json_decode(lfb_json_decoder *dec, const char *buf, size_t len, const lf
   lfb_jdec *d = &dec->j;
   lfb_json_stats local;
   memset(&local, 0, sizeof local);
-  jcall c = {d, file, "", stats ? stats : &local, 0};
+  jcall c = {d, file, "", 0, 0, stats ? stats : &local, 0};
   const char *path = file && file->path ? file->path : "";
   c.fname = base_name(path);
+  c.path_len = strlen(path);
+  c.fname_len = strlen(c.fname);
   d->fpath.len = 0;
   if (lfb_json_escape(&d->fpath, path, strlen(path)) != J_OK)
     return lf_error_set(err, LF_ERR_NOMEM, "out of memory");

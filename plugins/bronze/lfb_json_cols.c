@@ -29,6 +29,16 @@ static int kind_of(const char *fmt, jkind *k) {
   return -1;
 }
 
+static void key_pattern(const jcol *k, jkeypat *kp) {
+  uint8_t w[16] = {0}, m[16] = {0};
+  if (!k->plain || k->name_len > 15) return; /* stays all zero: no pattern */
+  memcpy(w, k->name, k->name_len);
+  w[k->name_len] = '"';
+  memset(m, 0xFF, k->name_len + 1);
+  memcpy(kp->w, w, 16);
+  memcpy(kp->m, m, 16);
+}
+
 /* The lookup table of a struct's field names: slots hold index + 1, 0 = empty. */
 static int build_hash(jcol *c) {
   uint32_t size = 8;
@@ -36,7 +46,9 @@ static int build_hash(jcol *c) {
   c->hash = calloc(size, sizeof *c->hash);
   c->seen = calloc(c->n_kids ? c->n_kids : 1, sizeof *c->seen);
   c->follow = calloc(c->n_kids + 1u, sizeof *c->follow);
-  if (!c->hash || !c->seen || !c->follow) return -1;
+  c->keys = calloc(c->n_kids ? c->n_kids : 1, sizeof *c->keys);
+  if (!c->hash || !c->seen || !c->follow || !c->keys) return -1;
+  for (uint32_t i = 0; i < c->n_kids; i++) key_pattern(&c->kids[i], &c->keys[i]);
   for (uint32_t i = 0; i <= c->n_kids; i++) c->follow[i] = (uint16_t)i; /* schema order */
   c->hash_mask = size - 1;
   for (uint32_t i = 0; i < c->n_kids; i++) {
@@ -105,6 +117,7 @@ void lfb_col_free(jcol *c) {
   free(c->hash);
   free(c->seen);
   free(c->follow);
+  free(c->keys);
   free(c->name);
   col_free_buffers(c);
   memset(c, 0, sizeof *c);

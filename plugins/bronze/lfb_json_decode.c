@@ -144,7 +144,8 @@ static int dec_struct(lfb_jdec *d, jcol *c, jpos *s, int depth, jframe *fr) {
     gen = c->gen = 1;
   }
   int64_t idx = c->len;
-  uint32_t prev = 0; /* follow[] slot of the last field matched */
+  uint32_t prev = 0;  /* follow[] slot of the last field matched */
+  uint32_t nseen = 0; /* fields matched: all of them leave no NULLs to append */
   if (p < end && *p == '}') {
     p++;
   } else {
@@ -155,12 +156,24 @@ static int dec_struct(lfb_jdec *d, jcol *c, jpos *s, int depth, jframe *fr) {
       int fi = -1, rc;
       uint32_t guess = c->follow[prev];
       if (guess < c->n_kids) { /* the usual next key, compared raw */
-        const jcol *g = &c->kids[guess];
-        size_t gn = g->name_len;
-        if (g->plain && (size_t)(end - ks) > gn && ks[gn] == '"' && lfb_same(ks, g->name, gn)) {
-          fi = (int)guess;
-          kn = gn;
-          ke = ks + gn + 1;
+        const jkeypat *kp = &c->keys[guess];
+        if (kp->m[0] && end - ks >= 16) {
+          uint64_t x0, x1;
+          memcpy(&x0, ks, 8);
+          memcpy(&x1, ks + 8, 8);
+          if ((((x0 ^ kp->w[0]) & kp->m[0]) | ((x1 ^ kp->w[1]) & kp->m[1])) == 0) {
+            fi = (int)guess;
+            kn = c->kids[guess].name_len;
+            ke = ks + kn + 1;
+          }
+        } else {
+          const jcol *g = &c->kids[guess];
+          size_t gn = g->name_len;
+          if (g->plain && (size_t)(end - ks) > gn && ks[gn] == '"' && lfb_same(ks, g->name, gn)) {
+            fi = (int)guess;
+            kn = gn;
+            ke = ks + gn + 1;
+          }
         }
       }
       if (fi < 0) {
@@ -183,7 +196,15 @@ static int dec_struct(lfb_jdec *d, jcol *c, jpos *s, int depth, jframe *fr) {
       if (fi >= 0 && c->seen[fi] != gen) {
         c->seen[fi] = gen;
         prev = (uint32_t)fi + 1;
-        rc = dec_field(d, &c->kids[fi], s, depth + 1, fr, ks, kn, idx);
+        nseen++;
+        jcol *kid = &c->kids[fi];
+        if (kid->kind == K_UTF8 && s->p < end && *s->p == '"') { /* most fields: no call */
+          const char *q = s->p;
+          rc = lfb_col_scan_str(kid, &q, end);
+          s->p = q;
+        } else {
+          rc = dec_field(d, kid, s, depth + 1, fr, ks, kn, idx);
+        }
       } else {
         rc = dec_extra(d, s, depth + 1, fr, ks, kn, fi < 0);
       }
@@ -201,8 +222,8 @@ static int dec_struct(lfb_jdec *d, jcol *c, jpos *s, int depth, jframe *fr) {
     }
   }
   s->p = p;
-  for (uint32_t i = 0; i < c->n_kids; i++)
-    if (c->seen[i] != gen && lfb_col_append_null(&c->kids[i]) != J_OK) return J_NOMEM;
+  for (uint32_t i = 0; nseen < c->n_kids && i < c->n_kids; i++)
+    if (c->seen[i] != gen && lfb_col_null(&c->kids[i]) != J_OK) return J_NOMEM;
   if (lfb_col_valid(c, 1) != J_OK) return J_NOMEM;
   c->len++;
   return J_OK;
@@ -317,7 +338,7 @@ static int dec_value(lfb_jdec *d, jcol *c, jpos *s, int depth, jframe *fr) {
   if (ch == 'n') {
     if (end - p < 4 || memcmp(p, "null", 4) != 0) return J_SYNTAX;
     s->p = p + 4;
-    return lfb_col_append_null(c);
+    return lfb_col_null(c);
   }
   switch (c->kind) {
   case K_UTF8: {

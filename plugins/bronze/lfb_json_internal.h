@@ -47,6 +47,13 @@ typedef struct jbuf {
   size_t len, cap;
 } jbuf;
 
+/* A struct field's key as it appears raw in the input, closing quote included, for
+ * names of at most 15 plain bytes: the 16 bytes after an opening quote match when
+ * ((x ^ w) & m) == 0 word by word. m[0] == 0: no pattern (compare the name instead). */
+typedef struct jkeypat {
+  uint64_t w[2], m[2];
+} jkeypat;
+
 /* One column of the batch being built. Buffers are malloc'd and owned by the column
  * until lfb_json_finish moves them into an ArrowArray. Invariants between rows: every
  * struct child has its parent's length; offsets[0..len] are written (offsets[0] = 0 as
@@ -75,6 +82,7 @@ struct jcol {
   /* Structs: the field that followed field i last time (follow[i + 1]; follow[0]: the
    * first field), so keys in a producer's usual order match with one compare. */
   uint16_t *follow;
+  jkeypat *keys; /* structs: one per field */
   int plain; /* the name needs no JSON escaping: a raw key can be compared as is */
   int bits;  /* `valid` holds the bits of [0, len); 0: every element so far is valid */
 };
@@ -131,6 +139,11 @@ const char *lfb_scan_string(const char *p, const char *end, unsigned *flags);
  * *pp the position after the closing quote. J_OK, J_SYNTAX or J_NOMEM. */
 int lfb_copy_string(const char **pp, const char *end, uint8_t **data, size_t *cap, size_t at,
                     size_t *n);
+
+/* Tests only: 1 makes the string scanners skip their 16-byte SIMD blocks (8-byte words
+ * and single bytes only), so both paths can be compared; 0 (the default) restores them.
+ * Not thread-safe: set it while no decoder runs. */
+void lfb_json_force_scalar(int on);
 
 /* Decodes the body of a string already validated by lfb_scan_string into `out` (room
  * for n bytes); returns the bytes written (never more than n). */
@@ -252,6 +265,16 @@ static inline int lfb_col_scan_str(jcol *c, const char **pp, const char *end) {
   ((int32_t *)(void *)c->vals)[c->len + 1] = (int32_t)c->dlen;
   c->len++;
   *pp = p;
+  return J_OK;
+}
+
+/* lfb_col_append_null with the utf8 case (the usual missing field) inline. */
+static inline int lfb_col_null(jcol *c) {
+  if (c->kind != K_UTF8) return lfb_col_append_null(c);
+  if (lfb_col_offsets(c) != J_OK) return J_NOMEM;
+  ((int32_t *)(void *)c->vals)[c->len + 1] = (int32_t)c->dlen;
+  if (lfb_col_valid(c, 0) != J_OK) return J_NOMEM;
+  c->len++;
   return J_OK;
 }
 

@@ -9,6 +9,11 @@
 
 #include "lfb_json_internal.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+
 int lfb_grow(void *pp, size_t *cap, size_t need) {
   size_t n = *cap ? *cap : 64;
   while (n < need) {
@@ -95,43 +100,72 @@ static size_t escape_len(const unsigned char *p, const unsigned char *end) {
   return lo >= 0xDC00 && lo <= 0xDFFF ? 12 : 0;
 }
 
+/* A plain byte: neither '"', '\\', a control byte nor the start of non-ASCII UTF-8. */
+static inline int plain_byte(unsigned c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
+/* The switch of lfb_json_force_scalar: 0 lets the 16-byte SSE2 paths run. */
+static int scalar_only;
+
+void lfb_json_force_scalar(int on) { scalar_only = on; }
+
+#ifdef __SSE2__
+/* Bit i set when byte i of v is special (see plain_byte). A signed compare below 0x20
+ * catches control bytes and 0x80..0xFF (negative as int8) at once. */
+static inline unsigned special16(__m128i v) {
+  __m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+  __m128i b = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+  __m128i c = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+  return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(q, b), c));
+}
+#endif
+
+/* The first special byte in [p, e), or e. Blocks are only loaded whole inside [p, e). */
+static inline const unsigned char *skip_plain(const unsigned char *p, const unsigned char *e) {
+#ifdef __SSE2__
+  if (!scalar_only) {
+    while (e - p >= 16) {
+      unsigned m = special16(_mm_loadu_si128((const __m128i *)(const void *)p));
+      if (m) return p + __builtin_ctz(m);
+      p += 16;
+    }
+  }
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  while (e - p >= 8) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    uint64_t m = special8(v);
+    if (m) return p + (__builtin_ctzll(m) >> 3);
+    p += 8;
+  }
+#endif
+  while (p < e && plain_byte(*p)) p++;
+  return p;
+}
+
 const char *lfb_scan_string(const char *sp, const char *se, unsigned *flags) {
   const unsigned char *p = (const unsigned char *)sp, *end = (const unsigned char *)se;
   unsigned f = 0;
   for (;;) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    while (end - p >= 8) {
-      uint64_t v;
-      memcpy(&v, p, 8);
-      uint64_t m = special8(v);
-      if (m) {
-        p += __builtin_ctzll(m) >> 3;
-        break;
-      }
-      p += 8;
-    }
-#endif
+    p = skip_plain(p, end);
     if (p >= end) return NULL;
     unsigned c = *p;
     if (c == '"') {
       *flags = f;
       return (const char *)p + 1;
     }
+    size_t n;
     if (c == '\\') {
-      size_t n = escape_len(p, end);
-      if (!n) return NULL;
+      n = escape_len(p, end);
       f |= SCAN_ESC;
-      p += n;
     } else if (c >= 0x80) {
-      size_t n = utf8_len(p, end);
-      if (!n) return NULL;
+      n = utf8_len(p, end);
       f |= SCAN_NONASCII;
-      p += n;
-    } else if (c < 0x20) {
-      return NULL;
     } else {
-      p++;
+      n = 0; /* a control byte */
     }
+    if (!n) return NULL;
+    p += n;
   }
 }
 
@@ -212,34 +246,63 @@ static size_t unescape_one(const unsigned char *p, unsigned char *o, size_t *use
   return put_utf8((char *)o, u);
 }
 
+/* Copies the plain bytes at *pp to out + *po while they fit below `cap`: blocks are
+ * stored before they are tested (the room is there), so a run of plain characters costs
+ * one load, one test and one store per block. Returns 1 when it stopped at a special
+ * byte or at `e`, 0 when the room ran out first. */
+static inline int copy_plain(const unsigned char **pp, const unsigned char *e, unsigned char *out,
+                             size_t *po, size_t cap) {
+  const unsigned char *p = *pp;
+  size_t o = *po;
+  int stop = 1;
+#ifdef __SSE2__
+  if (!scalar_only) {
+    while (e - p >= 16 && cap - o >= 16) {
+      __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+      _mm_storeu_si128((__m128i *)(void *)(out + o), v);
+      unsigned m = special16(v);
+      if (m) {
+        size_t k = (size_t)__builtin_ctz(m);
+        p += k;
+        o += k;
+        goto done;
+      }
+      p += 16;
+      o += 16;
+    }
+  }
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  while (e - p >= 8 && cap - o >= 8) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    memcpy(out + o, &v, 8);
+    uint64_t m = special8(v);
+    if (m) {
+      size_t k = (size_t)__builtin_ctzll(m) >> 3;
+      p += k;
+      o += k;
+      goto done;
+    }
+    p += 8;
+    o += 8;
+  }
+#endif
+  while (p < e && o < cap && plain_byte(*p)) out[o++] = *p++;
+  stop = p >= e || o < cap;
+done:
+  *pp = p;
+  *po = o;
+  return stop;
+}
+
 int lfb_copy_string(const char **pp, const char *end, uint8_t **data, size_t *cap, size_t at,
                     size_t *n) {
   const unsigned char *p = (const unsigned char *)*pp, *e = (const unsigned char *)end;
   size_t o = at;
   for (;;) {
     if (*cap - o < 16 && lfb_grow(data, cap, o + 16) != J_OK) return J_NOMEM;
-    unsigned char *out = *data;
-    size_t room = *cap - o;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    /* Eight bytes at a time, stored before they are looked at (the room is there): a
-     * run of plain characters costs one load, one test and one store per word. */
-    while (e - p >= 8 && room >= 8) {
-      uint64_t v;
-      memcpy(&v, p, 8);
-      memcpy(out + o, &v, 8);
-      uint64_t m = special8(v);
-      if (m) {
-        size_t k = (size_t)__builtin_ctzll(m) >> 3;
-        p += k;
-        o += k;
-        break;
-      }
-      p += 8;
-      o += 8;
-      room -= 8;
-    }
-    if (*cap - o < 8) continue; /* more room first */
-#endif
+    if (!copy_plain(&p, e, *data, &o, *cap)) continue; /* more room first */
     if (p >= e) return J_SYNTAX;
     unsigned c = *p;
     if (c == '"') {
@@ -247,6 +310,9 @@ int lfb_copy_string(const char **pp, const char *end, uint8_t **data, size_t *ca
       *n = o - at;
       return J_OK;
     }
+    /* A decoded escape or UTF-8 sequence takes at most 4 bytes. */
+    if (*cap - o < 4 && lfb_grow(data, cap, o + 16) != J_OK) return J_NOMEM;
+    unsigned char *out = *data;
     if (c == '\\') {
       size_t len = escape_len(p, e), used;
       if (!len) return J_SYNTAX;
@@ -258,11 +324,8 @@ int lfb_copy_string(const char **pp, const char *end, uint8_t **data, size_t *ca
       memcpy(out + o, p, len);
       o += len;
       p += len;
-    } else if (c < 0x20) {
-      return J_SYNTAX;
     } else {
-      out[o++] = (unsigned char)c;
-      p++;
+      return J_SYNTAX; /* a control byte */
     }
   }
 }

@@ -7,7 +7,8 @@
  * decoding never fails (malformed input is data, not an error) except with
  * fail_on_new_columns; every batch has rows == lines counted; the rescued column of
  * every row is NULL or a JSON object (checked with jansson) holding _file_path; both
- * runs give the same row count. A violation aborts.
+ * runs give the same row count; the 16-byte SIMD string scanners and the scalar ones
+ * (lfb_json_force_scalar) give identical batches. A violation aborts.
  */
 #include <jansson.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include "bundle/lfh_ddl.h"
 #include "lf/lf_array.h"
 #include "lfb_json.h"
+#include "lfb_json_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -48,6 +50,67 @@ static void check_batch(const struct ArrowArray *a, int64_t n_data, int rescue) 
     if (j && (!json_is_object(j) || !json_is_string(json_object_get(j, "_file_path")))) abort();
     json_decref(j);
   }
+}
+
+/* Equal arrays of schema s: lengths, null counts, validity, offsets, string bytes and
+ * the values of valid slots (NULL slots hold nothing defined). */
+static int same_array(const struct ArrowSchema *s, const struct ArrowArray *a,
+                      const struct ArrowArray *b) {
+  if (a->length != b->length || a->null_count != b->null_count ||
+      a->n_children != b->n_children || a->n_buffers != b->n_buffers)
+    return 0;
+  int64_t n = a->length;
+  const uint8_t *va = a->buffers[0], *vb = b->buffers[0];
+  for (int64_t i = 0; a->null_count && i < n; i++)
+    if (((va[i >> 3] >> (i & 7)) ^ (vb[i >> 3] >> (i & 7))) & 1) return 0;
+  const char *f = s->format;
+  size_t w = 0;
+  if (strcmp(f, "u") == 0 || strcmp(f, "+l") == 0 || strcmp(f, "+m") == 0) {
+    const int32_t *oa = a->buffers[1], *ob = b->buffers[1];
+    if (memcmp(oa, ob, (size_t)(n + 1) * 4) != 0) return 0;
+    if (f[0] == 'u' && memcmp(a->buffers[2], b->buffers[2], (size_t)oa[n]) != 0) return 0;
+  } else if (strcmp(f, "b") == 0) {
+    w = 1; /* bits, compared one by one below */
+  } else if (strcmp(f, "i") == 0 || strcmp(f, "f") == 0 || strcmp(f, "tdD") == 0) {
+    w = 4;
+  } else if (f[0] != '+') {
+    w = 8;
+  }
+  const uint8_t *xa = w ? a->buffers[1] : NULL, *xb = w ? b->buffers[1] : NULL;
+  for (int64_t i = 0; w && i < n; i++) {
+    if (a->null_count && !((va[i >> 3] >> (i & 7)) & 1)) continue;
+    if (w == 1 ? (((xa[i >> 3] >> (i & 7)) ^ (xb[i >> 3] >> (i & 7))) & 1) != 0
+               : memcmp(xa + i * (int64_t)w, xb + i * (int64_t)w, w) != 0)
+      return 0;
+  }
+  for (int64_t k = 0; k < a->n_children; k++)
+    if (!same_array(s->children[k], a->children[k], b->children[k])) return 0;
+  return 1;
+}
+
+/* The whole buffer decoded on the SIMD and on the scalar string paths: same batch. */
+static void compare_paths(const struct ArrowSchema *schema, const lfb_json_opts *o,
+                          const char *buf, size_t len) {
+  struct ArrowArray a[2];
+  struct ArrowSchema out;
+  lfb_json_opts opts = *o;
+  opts.schema = schema;
+  int rc[2];
+  for (int k = 0; k < 2; k++) {
+    lfb_json_decoder *d = NULL;
+    lfb_json_force_scalar(k);
+    if (lfb_json_decoder_new(&opts, &d, NULL) != LF_OK) abort();
+    lfb_json_file file = {"fuzz/in.json", (int64_t)len, 1};
+    rc[k] = lfb_json_decode(d, buf, len, &file, NULL, NULL);
+    if (lfb_json_finish(d, &a[k], NULL) != LF_OK) abort();
+    if (k == 0 && lfb_json_output_schema(d, &out, NULL) != LF_OK) abort();
+    lfb_json_decoder_free(d);
+  }
+  lfb_json_force_scalar(0);
+  if (rc[0] != rc[1] || (rc[0] == LF_OK && !same_array(&out, &a[0], &a[1]))) abort();
+  a[0].release(&a[0]);
+  a[1].release(&a[1]);
+  out.release(&out);
 }
 
 static int64_t run(const struct ArrowSchema *schema, const lfb_json_opts *o, const char *buf,
@@ -87,6 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   lfb_json_opts o = {NULL, (mode & 4) ? NULL : "_rescued_data", mode & 3,
                      (mode & 8) ? "_metadata" : NULL, (mode & 16) ? 64 : 0};
   int64_t whole = run(&schema, &o, buf, len, len);
+  compare_paths(&schema, &o, buf, len);
   /* The same bytes in two calls, cut after a newline (a JSON-array file must stay whole). */
   const char *first = buf;
   while (first < buf + len && (*first == ' ' || *first == '\n' || *first == '\r' || *first == '\t'))

@@ -20,6 +20,7 @@
 #include "bundle/lfh_ddl.h"
 #include "lf/lf_array.h"
 #include "lfb_json.h"
+#include "lfb_json_internal.h"
 #include "lfh_test.h"
 
 /* ------------------------------------------------------------ harness */
@@ -951,6 +952,326 @@ static void test_lfproduce_differential(void) {
   free(dir);
 }
 
+/* ------------------------------------------------------------ string scanner paths */
+
+/* A fixed-size output buffer for generated lines. */
+typedef struct jbuf_t {
+  char *p;
+  size_t n;
+} jbuf_t;
+
+/* One special sequence spliced into a string body: its raw bytes, what it decodes to
+ * (NULL: the string must be rejected) and the scan flags it sets. */
+typedef struct spec {
+  const char *raw;
+  size_t rlen;
+  const char *dec;
+  size_t dlen;
+  unsigned flags;
+} spec;
+
+#define SP(r, d, f) {r, sizeof r - 1, d, sizeof d - 1, f}
+#define SPBAD(r) {r, sizeof r - 1, NULL, 0, 0}
+static const spec SPECS[] = {
+    SP("\\\"", "\"", SCAN_ESC),
+    SP("\\\\", "\\", SCAN_ESC),
+    SP("\\n", "\n", SCAN_ESC),
+    SP("\\u00e9", "\xc3\xa9", SCAN_ESC),
+    SP("\\ud83d\\ude00", "\xf0\x9f\x98\x80", SCAN_ESC),
+    SP("\x7f", "\x7f", 0), /* DEL is a plain character in JSON */
+    SP("\xc3\xa9", "\xc3\xa9", SCAN_NONASCII),
+    SP("\xe2\x82\xac", "\xe2\x82\xac", SCAN_NONASCII),
+    SP("\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", SCAN_NONASCII),
+    SPBAD("\x01"),
+    SPBAD("\x1f"),
+    SPBAD("\x00"),
+    SPBAD("\xff"),
+    SPBAD("\x80"),
+    SPBAD("\xc0\x80"),     /* overlong */
+    SPBAD("\xed\xa0\x80"), /* a surrogate in UTF-8 */
+    SPBAD("\xe2\x82"),     /* cut short (the filler follows) */
+    SPBAD("\\x"),
+    SPBAD("\\ud83d"),      /* a lone high surrogate */
+};
+
+/* Plain filler, with neighbours of the special bytes ('!', '#', '[', ']', DEL, ' '). */
+static char filler(size_t i) {
+  static const char f[] = "ab!#[]~ \x7f" "cdefghijklmnopqrstuvwxyz0123456789";
+  return f[i % (sizeof f - 1)];
+}
+
+/* A malloc'd copy of exactly n bytes (so ASan flags any read past them). */
+static char *exact(const char *s, size_t n) {
+  char *b = malloc(n ? n : 1);
+  CU_ASSERT_FATAL(b != NULL);
+  memcpy(b, s, n);
+  return b;
+}
+
+/* Scans and copies text[0..n) as a string body (both scanner paths, two output buffer
+ * states); checks the outcome against want (NULL: rejected) and the end position. */
+static int check_string(const char *text, size_t n, size_t quote_at, const char *want,
+                        size_t wlen, unsigned wflags) {
+  int bad = 0;
+  char *b = exact(text, n);
+  for (int scalar = 0; scalar < 2; scalar++) {
+    lfb_json_force_scalar(scalar);
+    unsigned fl = 99;
+    const char *e = lfb_scan_string(b, b + n, &fl);
+    if (want ? e != b + quote_at + 1 || fl != wflags : e != NULL) bad |= 1;
+    for (size_t at = 0; at <= 20; at += 20) { /* empty buffer; 4 bytes of room left */
+      uint8_t *data = NULL;
+      size_t cap = 0, got = 0;
+      if (at) {
+        cap = 24;
+        data = malloc(cap);
+        CU_ASSERT_FATAL(data != NULL);
+        memset(data, 'Z', cap);
+      }
+      const char *p = b;
+      int rc = lfb_copy_string(&p, b + n, &data, &cap, at, &got);
+      if (want) {
+        if (rc != 0 || p != b + quote_at + 1 || got != wlen || memcmp(data + at, want, wlen) != 0 ||
+            (at && memcmp(data, "ZZZZZZZZZZZZZZZZZZZZ", at) != 0))
+          bad |= 2;
+      } else if (rc == 0) {
+        bad |= 4;
+      }
+      free(data);
+    }
+  }
+  lfb_json_force_scalar(0);
+  free(b);
+  return bad;
+}
+
+static void test_string_paths(void) {
+  char text[256], want[256];
+  int failures = 0;
+  for (size_t s = 0; s < sizeof SPECS / sizeof SPECS[0]; s++) {
+    const spec *sp = &SPECS[s];
+    for (size_t len = 0; len <= 80; len++) {
+      for (size_t pos = 0; pos <= len; pos++) {
+        /* body = filler[0..pos) special filler[pos..len), then '"' and a tail */
+        size_t n = 0, w = 0;
+        for (size_t i = 0; i < pos; i++) text[n++] = want[w++] = filler(i);
+        memcpy(text + n, sp->raw, sp->rlen);
+        n += sp->rlen;
+        if (sp->dec) memcpy(want + w, sp->dec, sp->dlen);
+        w += sp->dlen;
+        for (size_t i = pos; i < len; i++) text[n++] = want[w++] = filler(i);
+        size_t quote = n;
+        text[n++] = '"';
+        memcpy(text + n, ",\"k\":[1,2,3]}", 13);
+        const char *wp = sp->dec ? want : NULL;
+        int bad = check_string(text, n + 13, quote, wp, w, sp->flags) |  /* a tail */
+                  check_string(text, n, quote, wp, w, sp->flags) << 4 |  /* ends at '"' */
+                  check_string(text, quote, quote, NULL, 0, 0) << 8;     /* no '"' */
+        /* Cut inside the special: the buffer ends in an escape or UTF-8 sequence. */
+        for (size_t k = 1; k < sp->rlen; k++)
+          bad |= check_string(text, pos + k, 0, NULL, 0, 0) << 12;
+        if (bad) {
+          if (failures++ < 10)
+            fprintf(stderr, "special %zu len %zu pos %zu: failure bits %#x\n", s, len, pos,
+                    (unsigned)bad);
+        }
+      }
+    }
+  }
+  CU_ASSERT_EQUAL(failures, 0);
+}
+
+/* Equal Arrow arrays of schema s: lengths, null counts, validity, offsets, string bytes
+ * and the values of valid slots. */
+static int arrays_equal(const struct ArrowSchema *s, const struct ArrowArray *a,
+                        const struct ArrowArray *b) {
+  if (a->length != b->length || a->null_count != b->null_count ||
+      a->n_children != b->n_children || a->n_buffers != b->n_buffers)
+    return 0;
+  int64_t n = a->length;
+  const uint8_t *va = a->buffers[0], *vb = b->buffers[0];
+  for (int64_t i = 0; a->null_count && i < n; i++)
+    if (((va[i >> 3] >> (i & 7)) ^ (vb[i >> 3] >> (i & 7))) & 1) return 0;
+#define VALID(i) (!a->null_count || ((va[(i) >> 3] >> ((i) & 7)) & 1))
+  const char *f = s->format;
+  size_t width = 0;
+  if (strcmp(f, "u") == 0 || strcmp(f, "+l") == 0 || strcmp(f, "+m") == 0) {
+    const int32_t *oa = a->buffers[1], *ob = b->buffers[1];
+    if (memcmp(oa, ob, (size_t)(n + 1) * 4) != 0) return 0;
+    if (f[0] == 'u' && memcmp(a->buffers[2], b->buffers[2], (size_t)oa[n]) != 0) return 0;
+  } else if (strcmp(f, "b") == 0) {
+    const uint8_t *x = a->buffers[1], *y = b->buffers[1];
+    for (int64_t i = 0; i < n; i++)
+      if (VALID(i) && (((x[i >> 3] >> (i & 7)) ^ (y[i >> 3] >> (i & 7))) & 1)) return 0;
+  } else if (strcmp(f, "i") == 0 || strcmp(f, "f") == 0 || strcmp(f, "tdD") == 0) {
+    width = 4;
+  } else if (f[0] != '+') {
+    width = 8;
+  }
+  for (int64_t i = 0; width && i < n; i++)
+    if (VALID(i) && memcmp((const uint8_t *)a->buffers[1] + i * (int64_t)width,
+                           (const uint8_t *)b->buffers[1] + i * (int64_t)width, width) != 0)
+      return 0;
+#undef VALID
+  for (int64_t k = 0; k < a->n_children; k++)
+    if (!arrays_equal(s->children[k], a->children[k], b->children[k])) return 0;
+  return 1;
+}
+
+/* Deterministic xorshift for the generated lines. */
+static uint64_t rnd(uint64_t *x) {
+  *x ^= *x << 13;
+  *x ^= *x >> 7;
+  *x ^= *x << 17;
+  return *x;
+}
+
+/* A JSON string (quotes included) of up to 100 characters: plain runs, escapes, UTF-8,
+ * and now and then something invalid (a control byte, a bad UTF-8 byte). */
+static void gen_string(jbuf_t *o, uint64_t *x) {
+  static const char *const bits[] = {"\\\"", "\\n", "\\u00e9", "\\ud83d\\ude00", "\xc3\xa9",
+                                     "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\\/", "\\\\"};
+  static const char *const bad[] = {"\x01", "\xff", "\xc0\x80", "\\q"};
+  size_t len = (size_t)(rnd(x) % 101);
+  o->p[o->n++] = '"';
+  for (size_t i = 0; i < len; i++) {
+    uint64_t r = rnd(x) % 1000;
+    const char *b = r < 40 ? bits[r % 9] : r < 41 ? bad[r % 4] : NULL;
+    if (b) {
+      size_t k = strlen(b);
+      memcpy(o->p + o->n, b, k);
+      o->n += k;
+    } else {
+      o->p[o->n++] = filler((size_t)r);
+    }
+  }
+  o->p[o->n++] = '"';
+}
+
+static void put_text(jbuf_t *o, const char *s) {
+  size_t k = strlen(s);
+  memcpy(o->p + o->n, s, k);
+  o->n += k;
+}
+
+static void test_simd_scalar_differential(void) {
+  static const char *DDL = "s STRING, t TIMESTAMP, n STRUCT<a: STRING, b: STRING>, "
+                           "m MAP<STRING, STRING>, l ARRAY<STRING>";
+  jbuf_t o = {malloc(4 << 20), 0};
+  CU_ASSERT_FATAL(o.p != NULL);
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (int line = 0; line < 3000; line++) {
+    static const char *const keys[] = {"\"s\":", "\"n\":", "\"m\":", "\"l\":", "\"zz\":",
+                                       "\"t\":"};
+    int order[6] = {0, 1, 2, 3, 4, 5};
+    for (int k = 0; k < 5; k++) /* mostly schema order, some swaps */
+      if (rnd(&x) % 3 == 0) {
+        int t = order[k];
+        order[k] = order[k + 1];
+        order[k + 1] = t;
+      }
+    put_text(&o, "{");
+    for (int k = 0, first = 1; k < 6; k++) {
+      int which = order[k];
+      if (rnd(&x) % 5 == 0) continue; /* missing fields */
+      if (!first) put_text(&o, ",");
+      first = 0;
+      put_text(&o, keys[which]);
+      switch (which) {
+      case 1:
+        put_text(&o, "{\"a\":");
+        gen_string(&o, &x);
+        put_text(&o, ",\"b\":");
+        gen_string(&o, &x);
+        put_text(&o, "}");
+        break;
+      case 2:
+        put_text(&o, "{");
+        gen_string(&o, &x);
+        put_text(&o, ":");
+        gen_string(&o, &x);
+        put_text(&o, "}");
+        break;
+      case 3:
+        put_text(&o, "[");
+        gen_string(&o, &x);
+        put_text(&o, ",");
+        gen_string(&o, &x);
+        put_text(&o, "]");
+        break;
+      case 5:
+        put_text(&o, rnd(&x) % 2 ? "\"2024-01-01T00:00:00.123Z\"" : "\"2024-01-0\\u0031\"");
+        break;
+      default: gen_string(&o, &x); /* s, and zz (unknown: skipped and rescued) */
+      }
+    }
+    put_text(&o, "}\n");
+  }
+  char *in = exact(o.p, o.n - 1); /* the last line has no newline and ends the buffer */
+  fx f[2];
+  for (int scalar = 0; scalar < 2; scalar++) {
+    lfb_json_force_scalar(scalar);
+    fx_open(&f[scalar], DDL, "_rescued_data", LFB_EVOLVE_RESCUE, "_metadata", 0);
+    CU_ASSERT_EQUAL(fx_decode(&f[scalar], in, o.n - 1, "landing/gen.json"), LF_OK);
+    fx_finish(&f[scalar]);
+  }
+  lfb_json_force_scalar(0);
+  CU_ASSERT_EQUAL(f[0].batch.length, 3000);
+  CU_ASSERT(f[0].st.corrupt_rows > 100 && f[0].st.corrupt_rows < 2900); /* both kinds */
+  CU_ASSERT_EQUAL(f[0].st.corrupt_rows, f[1].st.corrupt_rows);
+  CU_ASSERT_EQUAL(f[0].st.rescued_rows, f[1].st.rescued_rows);
+  CU_ASSERT(arrays_equal(&f[0].out_schema, &f[0].batch, &f[1].batch));
+  /* The same decoded through lfproduce's bytes would not hold invalid strings; check
+   * a sample of valid ones against jansson so that equal paths are also right. */
+  lf_view sv = col(&f[0], "s");
+  int64_t checked = 0, bad = 0;
+  const char *p = in, *end = in + o.n - 1;
+  for (int64_t row = 0; p < end; row++) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
+    json_t *j = json_loadb(p, (size_t)(le - p), 0, NULL);
+    json_t *js = j ? json_object_get(j, "s") : NULL;
+    if (js && json_is_string(js)) {
+      checked++;
+      size_t n;
+      const char *got = lf_view_is_valid(&sv, row) ? lf_view_utf8(&sv, row, &n) : NULL;
+      if (!got || n != json_string_length(js) || memcmp(got, json_string_value(js), n) != 0) {
+        if (bad++ < 3) fprintf(stderr, "row %lld: %.*s\n", (long long)row, (int)(le - p), p);
+      }
+    }
+    json_decref(j);
+    p = nl ? nl + 1 : end;
+  }
+  CU_ASSERT(checked > 500);
+  CU_ASSERT_EQUAL(bad, 0);
+  fx_close(&f[0]);
+  fx_close(&f[1]);
+  free(in);
+  free(o.p);
+}
+
+/* A line cut inside a string at the very end of its buffer is a corrupt record, on
+ * both paths, without reading past the buffer (the buffer is exactly that long). */
+static void test_string_at_buffer_end(void) {
+  char text[128];
+  for (int scalar = 0; scalar < 2; scalar++) {
+    lfb_json_force_scalar(scalar);
+    for (size_t len = 0; len <= 80; len++) {
+      size_t n = (size_t)sprintf(text, "{\"s\":\"");
+      for (size_t i = 0; i < len; i++) text[n++] = filler(i);
+      char *b = exact(text, n);
+      fx f;
+      fx_open(&f, "s STRING", "_rescued_data", LFB_EVOLVE_RESCUE, NULL, 0);
+      CU_ASSERT_EQUAL(fx_decode(&f, b, n, "landing/cut.json"), LF_OK);
+      CU_ASSERT_EQUAL(f.st.corrupt_rows, 1);
+      fx_finish(&f);
+      CU_ASSERT_EQUAL(f.batch.length, 1);
+      fx_close(&f);
+      free(b);
+    }
+  }
+  lfb_json_force_scalar(0);
+}
+
 int main(void) {
   static const lfh_test_case cases[] = {
       {"every type, nulls, nesting", test_types},
@@ -966,6 +1287,9 @@ int main(void) {
       {"numbers exact, string escapes", test_numbers_strings},
       {"clickstream DDL is the bundle's", test_click_ddl_in_bundle},
       {"lfproduce output vs jansson", test_lfproduce_differential},
+      {"string scanner: specials at every position, buffer ends", test_string_paths},
+      {"SIMD and scalar string paths decode alike", test_simd_scalar_differential},
+      {"a string cut at the buffer end", test_string_at_buffer_end},
       {NULL, NULL}};
   return lfh_test_run("bronze_json", cases);
 }
