@@ -123,33 +123,47 @@ int lfb_json_output_schema(const lfb_json_decoder *dec, struct ArrowSchema *out,
 
 /* ------------------------------------------------------------ rows */
 
-/* The rescued and metadata values of the row just decoded (or made corrupt). */
+/* The rescued value of the row just decoded (or made corrupt). The rescued column lags
+ * behind: rows that rescue nothing get their NULLs in bulk (fill_tails), as do the
+ * metadata values, the same for every row of a call. */
 static int finish_row(jcall *c, int rescued) {
   lfb_jdec *d = c->d;
   int rc = J_OK;
-  if (d->rescue_on) {
-    if (rescued) {
-      rc = lfb_col_append_str(&d->rescued, d->rb.p, d->rb.len, 0);
-      c->st->rescued_rows++;
-    } else {
-      rc = lfb_col_append_null(&d->rescued);
-    }
+  if (d->rescue_on && rescued) {
+    rc = lfb_col_null_strs(&d->rescued, d->root.len - 1 - d->rescued.len);
+    if (rc == J_OK) rc = lfb_col_append_str(&d->rescued, d->rb.p, d->rb.len, 0);
+    c->st->rescued_rows++;
   }
+  c->st->lines++;
+  c->st->rows++;
+  return rc;
+}
+
+/* The rescued NULLs and metadata values of the rows the call appended, up to
+ * root.len. On failure every column is cut back to the rows that have them all. */
+static int fill_tails(jcall *c) {
+  lfb_jdec *d = c->d;
+  int rc = J_OK;
+  if (d->rescue_on) rc = lfb_col_null_strs(&d->rescued, d->root.len - d->rescued.len);
   if (rc == J_OK && d->has_meta) {
     jcol *k = d->meta.kids;
     const lfb_json_file *f = c->file;
     const char *path = f && f->path ? f->path : "";
-    int64_t size = f ? f->size : 0, mtime = f ? f->mtime_us : 0;
-    if ((rc = lfb_col_append_str(&k[0], path, c->path_len, 0)) == J_OK &&
-        (rc = lfb_col_append_str(&k[1], c->fname, c->fname_len, 0)) == J_OK &&
-        (rc = lfb_col_append_fixed(&k[2], &size, 8)) == J_OK &&
-        (rc = lfb_col_append_fixed(&k[3], &mtime, 8)) == J_OK) {
-      rc = lfb_col_valid(&d->meta, 1);
-      if (rc == J_OK) d->meta.len++;
-    }
+    int64_t size = f ? f->size : 0, mtime = f ? f->mtime_us : 0, n = d->root.len - d->meta.len;
+    if ((rc = lfb_col_repeat_str(&k[0], path, c->path_len, n)) == J_OK &&
+        (rc = lfb_col_repeat_str(&k[1], c->fname, c->fname_len, n)) == J_OK &&
+        (rc = lfb_col_repeat_fixed(&k[2], &size, 8, n)) == J_OK &&
+        (rc = lfb_col_repeat_fixed(&k[3], &mtime, 8, n)) == J_OK)
+      d->meta.len += n;
   }
-  c->st->lines++;
-  c->st->rows++;
+  if (rc != J_OK) {
+    int64_t keep = d->root.len;
+    if (d->rescue_on && d->rescued.len < keep) keep = d->rescued.len;
+    if (d->has_meta && d->meta.len < keep) keep = d->meta.len;
+    lfb_col_truncate(&d->root, keep);
+    if (d->rescue_on) lfb_col_truncate(&d->rescued, keep);
+    if (d->has_meta) lfb_col_truncate(&d->meta, keep);
+  }
   return rc;
 }
 
@@ -200,24 +214,45 @@ static int call_error(jcall *c, int rc, lf_error *err) {
   }
 }
 
-/* One line [ls, le) of NDJSON. */
-static int ndjson_line(jcall *c, const char *ls, const char *le) {
+/* The line [ls, le) of NDJSON once its end is known: a corrupt record, or the failure
+ * `rc` of decoding it (the row already cut back to `rows`). */
+static int ndjson_line_slow(jcall *c, const char *ls, const char *le, const char *p, int rc) {
   lfb_jdec *d = c->d;
-  const char *p = lfb_skip_ws(ls, le);
-  if (p == le) return J_OK; /* empty or blank: no row */
   const char *raw_end = le > ls && le[-1] == '\r' ? le - 1 : le;
-  int64_t rows = d->root.len;
-  if ((size_t)(le - ls) > d->max_line || *p != '{')
-    return corrupt_row(c, rows, ls, (size_t)(raw_end - ls));
-  jpos s = {p, le};
-  int rc = lfb_jdec_row(d, &s);
-  if (rc == J_OK && lfb_skip_ws(s.p, le) != le) rc = J_SYNTAX; /* text after the object */
-  if (rc == J_SYNTAX) return corrupt_row(c, rows, ls, (size_t)(raw_end - ls));
-  if (rc != J_OK) {
-    lfb_col_truncate(&d->root, rows);
-    return rc;
+  if ((size_t)(le - ls) > d->max_line || *p != '{' || rc == J_OK || rc == J_SYNTAX)
+    return corrupt_row(c, d->root.len, ls, (size_t)(raw_end - ls));
+  return rc;
+}
+
+/* The NDJSON line starting at ls in [ls, end): decoded without looking for its end
+ * first (the object's end shows it: only whitespace may follow up to the '\n'). *next
+ * gets the start of the next line. The text the decoder may read is capped just past
+ * max_line_bytes, so an over-long line fails there and is found out below. */
+static int ndjson_line(jcall *c, const char *ls, const char *end, const char **next) {
+  lfb_jdec *d = c->d;
+  const char *p = lfb_skip_ws_in(ls, end, 1);
+  if (p == end || *p == '\n') { /* empty or blank: no row */
+    *next = p == end ? end : p + 1;
+    return J_OK;
   }
-  return finish_row(c, d->rb.len > 0);
+  int64_t rows = d->root.len;
+  int rc = J_SYNTAX;
+  if (*p == '{') {
+    const char *cap = (size_t)(end - ls) > d->max_line ? ls + d->max_line + 1 : end;
+    jpos s = {p, cap, 1, NULL};
+    rc = lfb_jdec_row(d, &s);
+    if (rc == J_OK) {
+      const char *q = lfb_skip_ws_in(s.p, end, 1);
+      if ((q == end || *q == '\n') && (size_t)(q - ls) <= d->max_line) {
+        *next = q == end ? end : q + 1;
+        return finish_row(c, d->rb.len > 0);
+      }
+    }
+    lfb_col_truncate(&d->root, rows);
+  }
+  const char *nl = memchr(ls, '\n', (size_t)(end - ls)), *le = nl ? nl : end;
+  *next = nl ? nl + 1 : end;
+  return ndjson_line_slow(c, ls, le, p, rc);
 }
 
 /* A buffer holding one JSON array of records (Auto Loader's multi-line JSON). After a
@@ -232,7 +267,7 @@ static int json_array(jcall *c, const char *p, const char *end) {
     const char *es = p;
     int rc;
     if (p < end && *p == '{') {
-      jpos s = {p, end};
+      jpos s = {p, end, 0, NULL};
       rc = object_row(c, &s);
       if (rc == J_SYNTAX) return corrupt_row(c, d->root.len, es, (size_t)(end - es));
       if (rc != J_OK) return rc;
@@ -282,12 +317,12 @@ int lfb_json_decode(lfb_json_decoder *dec, const char *buf, size_t len, const lf
     rc = json_array(&c, first, end);
   } else {
     while (p < end && rc == J_OK) {
-      const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
       c.line_no++;
-      rc = ndjson_line(&c, p, le);
-      p = nl ? nl + 1 : end;
+      rc = ndjson_line(&c, p, end, &p);
     }
   }
+  int trc = fill_tails(&c);
+  if (rc == J_OK) rc = trc;
   c.st->new_fields = d->n_newf ? d->newf.p : NULL;
   c.st->n_new_fields = d->n_newf;
   return rc == J_OK ? LF_OK : call_error(&c, rc, err);

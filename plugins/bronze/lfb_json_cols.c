@@ -31,10 +31,14 @@ static int kind_of(const char *fmt, jkind *k) {
 
 static void key_pattern(const jcol *k, jkeypat *kp) {
   uint8_t w[16] = {0}, m[16] = {0};
-  if (!k->plain || k->name_len > 15) return; /* stays all zero: no pattern */
-  memcpy(w, k->name, k->name_len);
-  w[k->name_len] = '"';
-  memset(m, 0xFF, k->name_len + 1);
+  size_t n = k->name_len;
+  if (!k->plain || n > 15) return; /* stays all zero: no pattern */
+  memcpy(w, k->name, n);
+  w[n] = '"';
+  kp->colon = n < 15;
+  if (kp->colon) w[n + 1] = ':';
+  kp->adv = (uint32_t)(n + 1 + kp->colon);
+  memset(m, 0xFF, kp->adv);
   memcpy(kp->w, w, 16);
   memcpy(kp->m, m, 16);
 }
@@ -44,12 +48,15 @@ static int build_hash(jcol *c) {
   uint32_t size = 8;
   while (size < c->n_kids * 2u) size *= 2;
   c->hash = calloc(size, sizeof *c->hash);
-  c->seen = calloc(c->n_kids ? c->n_kids : 1, sizeof *c->seen);
-  c->follow = calloc(c->n_kids + 1u, sizeof *c->follow);
+  c->seen = calloc((c->n_kids + 63u) / 64u + 1u, sizeof *c->seen);
+  c->follow = calloc(2u * (c->n_kids + 1u), sizeof *c->follow);
   c->keys = calloc(c->n_kids ? c->n_kids : 1, sizeof *c->keys);
   if (!c->hash || !c->seen || !c->follow || !c->keys) return -1;
   for (uint32_t i = 0; i < c->n_kids; i++) key_pattern(&c->kids[i], &c->keys[i]);
-  for (uint32_t i = 0; i <= c->n_kids; i++) c->follow[i] = (uint16_t)i; /* schema order */
+  for (uint32_t i = 0; i <= c->n_kids; i++) { /* schema order: the next field, or the one after */
+    c->follow[2 * i] = (uint16_t)i;
+    c->follow[2 * i + 1] = (uint16_t)(i + 1);
+  }
   c->hash_mask = size - 1;
   for (uint32_t i = 0; i < c->n_kids; i++) {
     uint32_t h = lfb_name_hash(c->kids[i].name, c->kids[i].name_len) & c->hash_mask;
@@ -150,32 +157,107 @@ int lfb_col_append_null(jcol *c) {
     break;
   case K_STRUCT:
     for (uint32_t i = 0; i < c->n_kids; i++)
-      if (lfb_col_append_null(&c->kids[i]) != J_OK) return J_NOMEM;
+      if (lfb_col_null(&c->kids[i]) != J_OK) return J_NOMEM;
     break;
   case K_LIST: case K_MAP:
     if (lfb_col_offsets(c) != J_OK) return J_NOMEM;
     ((int32_t *)(void *)c->vals)[c->len + 1] = lfb_col_off(c, c->len);
     break;
   }
-  if (lfb_col_valid(c, 0) != J_OK) return J_NOMEM;
+  if (lfb_col_setnull(c) != J_OK) return J_NOMEM;
   c->len++;
   return J_OK;
 }
 
-int lfb_col_valid_slow(jcol *c, int v) {
-  if (!c->bits) { /* the first null: write the bits of the valid elements before it */
-    size_t bytes = (size_t)(c->len >> 3) + 1;
-    if (lfb_reserve(&c->valid, &c->valid_cap, bytes) != J_OK) return J_NOMEM;
-    memset(c->valid, 0xFF, bytes);
-    c->bits = 1;
+int lfb_col_null_slow(jcol *c) {
+  size_t byte = (size_t)(c->len >> 3), old = c->bits ? c->valid_cap : 0;
+  if (lfb_reserve(&c->valid, &c->valid_cap, byte + 1) != J_OK) return J_NOMEM;
+  /* The first null: every element before it was valid. Later growth: new bytes are
+   * elements still to come, valid until a null clears them. */
+  memset(c->valid + old, 0xFF, c->valid_cap - old);
+  c->bits = 1;
+  c->valid[byte] &= (uint8_t)~(1u << (c->len & 7));
+  c->nulls++;
+  return J_OK;
+}
+
+int lfb_col_offsets_grow(jcol *c, size_t need) {
+  int first = c->vals == NULL;
+  if (lfb_grow(&c->vals, &c->vals_cap, need) != J_OK) return J_NOMEM;
+  if (first) ((int32_t *)(void *)c->vals)[0] = 0;
+  return J_OK;
+}
+
+int lfb_col_null_strs(jcol *c, int64_t k) {
+  if (k <= 0) return J_OK;
+  if (lfb_col_offsets_n(c, (size_t)k) != J_OK) return J_NOMEM;
+  int32_t *off = (int32_t *)(void *)c->vals, d = (int32_t)c->dlen;
+  for (int64_t i = 0; i < k; i++) {
+    if (lfb_col_setnull(c) != J_OK) return J_NOMEM;
+    off[c->len + 1] = d;
+    c->len++;
   }
-  return lfb_col_setbit(c, v);
+  return J_OK;
+}
+
+int lfb_col_repeat_str(jcol *c, const char *s, size_t n, int64_t k) {
+  if (k <= 0) return J_OK;
+  if (n && (size_t)k > (INT32_MAX - c->dlen) / n) return J_TOOBIG;
+  size_t total = n * (size_t)k;
+  if (lfb_reserve(&c->data, &c->data_cap, c->dlen + total + 1) != J_OK ||
+      lfb_col_offsets_n(c, (size_t)k) != J_OK)
+    return J_NOMEM;
+  uint8_t *b = c->data + c->dlen;
+  if (n) memcpy(b, s, n);
+  for (size_t done = n; done < total;) { /* doubling copies of what is there */
+    size_t m = done < total - done ? done : total - done;
+    memcpy(b + done, b, m);
+    done += m;
+  }
+  int32_t *off = (int32_t *)(void *)c->vals + c->len + 1;
+  for (int64_t i = 0; i < k; i++) off[i] = (int32_t)(c->dlen + n * (size_t)(i + 1));
+  c->dlen += total;
+  c->len += k;
+  return J_OK;
+}
+
+int lfb_col_repeat_fixed(jcol *c, const void *v, size_t width, int64_t k) {
+  if (k <= 0) return J_OK;
+  if (lfb_reserve(&c->vals, &c->vals_cap, (size_t)(c->len + k) * width) != J_OK) return J_NOMEM;
+  uint8_t *b = c->vals + (size_t)c->len * width;
+  if (width == 8) { /* a constant-size copy the compiler turns into one store */
+    for (int64_t i = 0; i < k; i++) memcpy(b + (size_t)i * 8, v, 8);
+  } else {
+    for (int64_t i = 0; i < k; i++) memcpy(b + (size_t)i * width, v, width);
+  }
+  c->len += k;
+  return J_OK;
+}
+
+int lfb_col_scan_str_slow(jcol *c, const char **pp, const char *end) {
+  if (lfb_grow(&c->data, &c->data_cap, c->dlen + LFB_STR_ROOM + 16) != J_OK) return J_NOMEM;
+  return lfb_col_scan_str(c, pp, end); /* the room is there now */
+}
+
+int lfb_col_scan_str_long(jcol *c, const char **pp, const unsigned char *p, unsigned char *o,
+                          const char *end) {
+  size_t at = (size_t)(o - c->data), n;
+  const char *q = (const char *)p;
+  int rc = lfb_copy_string(&q, end, &c->data, &c->data_cap, at, &n);
+  if (rc != J_OK) return rc;
+  c->dlen = at + n;
+  *pp = q;
+  return lfb_col_end_str(c);
 }
 
 void lfb_col_truncate(jcol *c, int64_t n) {
-  if (n < c->len && c->bits) {
-    for (int64_t i = n; i < c->len; i++)
-      if (!(c->valid[i >> 3] & (1u << (i & 7)))) c->nulls--;
+  if (n < c->len && c->bits) { /* forget the nulls dropped; their bits become ones again */
+    int64_t hi = (int64_t)c->valid_cap * 8 < c->len ? (int64_t)c->valid_cap * 8 : c->len;
+    for (int64_t i = n; i < hi; i++)
+      if (!(c->valid[i >> 3] & (1u << (i & 7)))) {
+        c->valid[i >> 3] |= (uint8_t)(1u << (i & 7));
+        c->nulls--;
+      }
   }
   if (n < c->len) {
     if (c->kind == K_UTF8) c->dlen = (size_t)lfb_col_off(c, n);
@@ -233,6 +315,12 @@ static void presize(jcol *c, const size_t caps[3]) {
 
 int lfb_col_export(jcol *c, struct ArrowArray *out) {
   memset(out, 0, sizeof *out);
+  size_t vbytes = (size_t)(c->len + 7) / 8;
+  if (c->nulls && c->valid_cap < vbytes) { /* valid elements past the end of the bitmap */
+    size_t old = c->valid_cap;
+    if (lfb_grow(&c->valid, &c->valid_cap, vbytes) != J_OK) return J_NOMEM;
+    memset(c->valid + old, 0xFF, c->valid_cap - old);
+  }
   jarr_priv *p = calloc(1, sizeof *p);
   if (!p) return J_NOMEM;
   p->n_kids = c->n_kids;

@@ -86,10 +86,25 @@ static int note_new_field(lfb_jdec *d, const char *key, size_t klen, const char 
 
 static int dec_value(lfb_jdec *d, jcol *c, jpos *s, int depth, jframe *fr);
 
+static inline const char *ws(const jpos *s, const char *p) {
+  return lfb_skip_ws_in(p, s->end, s->lines);
+}
+
+/* The end for skipping a value whole (lfb_skip_value knows nothing of lines): the end
+ * of the line in NDJSON, found once. */
+static const char *value_end(jpos *s, const char *from) {
+  if (!s->lines) return s->end;
+  if (!s->le) {
+    const char *nl = memchr(from, '\n', (size_t)(s->end - from));
+    s->le = nl ? nl : s->end;
+  }
+  return s->le;
+}
+
 /* A field the struct does not have (unknown) or has already seen (a duplicate key). */
 static int dec_extra(lfb_jdec *d, jpos *s, int depth, jframe *fr, const char *key, size_t klen,
                      int unknown) {
-  const char *vs = s->p, *ve = lfb_skip_value(vs, s->end, depth);
+  const char *vs = s->p, *ve = lfb_skip_value(vs, value_end(s, vs), depth);
   if (!ve) return J_SYNTAX;
   s->p = ve;
   if (!fr) return d->rescue_on ? J_MISMATCH : J_OK;
@@ -118,7 +133,7 @@ static int dec_field(lfb_jdec *d, jcol *kid, jpos *s, int depth, jframe *fr, con
   }
   if (rc != J_MISMATCH || !fr) return rc;
   lfb_col_truncate(kid, idx);
-  const char *ve = lfb_skip_value(vs, s->end, depth);
+  const char *ve = lfb_skip_value(vs, value_end(s, vs), depth);
   if (!ve) return J_SYNTAX;
   s->p = ve;
   if (lfb_col_append_null(kid) != J_OK) return J_NOMEM;
@@ -134,84 +149,142 @@ static inline int field_index(const jcol *c, const char *k, size_t n) {
   return -1;
 }
 
+/* Whether the raw key at ks is field `g`'s: one masked 16-byte compare for short names.
+ * On a match *adv is the bytes of the key it consumed (closing quote, and the ':' when
+ * *colon). */
+static inline int key_is(const jcol *c, uint32_t g, const char *ks, const char *end, size_t *adv,
+                         int *colon) {
+  if (g >= c->n_kids) return 0;
+  const jkeypat *kp = &c->keys[g];
+  if (kp->m[0] && end - ks >= 16) {
+    uint64_t x0, x1;
+    memcpy(&x0, ks, 8);
+    memcpy(&x1, ks + 8, 8);
+    if ((((x0 ^ kp->w[0]) & kp->m[0]) | ((x1 ^ kp->w[1]) & kp->m[1])) != 0) return 0;
+    *adv = kp->adv;
+    *colon = (int)kp->colon;
+    return 1;
+  }
+  const jcol *k = &c->kids[g];
+  size_t n = k->name_len;
+  if (!k->plain || (size_t)(end - ks) <= n || ks[n] != '"' || !lfb_same(ks, k->name, n)) return 0;
+  *adv = n + 1;
+  *colon = 0;
+  return 1;
+}
+
+/* The field of the raw key at ks when it is one of the two that followed field
+ * `prev - 1` lately (follow[]); -1 otherwise. */
+static inline int predicted_field(const jcol *c, uint32_t prev, const char *ks, const char *end,
+                                  size_t *adv, int *colon) {
+  const uint16_t *g = &c->follow[2 * prev];
+  if (key_is(c, g[0], ks, end, adv, colon)) return g[0];
+  if (key_is(c, g[1], ks, end, adv, colon)) return g[1];
+  return -1;
+}
+
+/* A key the prediction missed: scanned, unescaped when needed, looked up. *ke gets the
+ * position after its closing quote. -1: not a field (or *rc set on failure). */
+static int lookup_field(lfb_jdec *d, jcol *c, uint32_t prev, const char *ks, const char *end,
+                        const char **ke, int *rc) {
+  unsigned f;
+  if (!(*ke = lfb_scan_string(ks, end, &f))) {
+    *rc = J_SYNTAX;
+    return -1;
+  }
+  size_t kn = (size_t)(*ke - 1 - ks);
+  const char *kk = ks;
+  if (f & SCAN_ESC) {
+    if (lfb_reserve(&d->keybuf.p, &d->keybuf.cap, kn + 1) != J_OK) {
+      *rc = J_NOMEM;
+      return -1;
+    }
+    kn = lfb_unescape(ks, kn, d->keybuf.p);
+    kk = d->keybuf.p;
+  }
+  int fi = field_index(c, kk, kn);
+  if (fi >= 0) { /* learn this producer's order, keeping the last successor too */
+    c->follow[2 * prev + 1] = c->follow[2 * prev];
+    c->follow[2 * prev] = (uint16_t)fi;
+  }
+  return fi;
+}
+
+/* NULLs for the fields an object left out: those not in `seen` (fields 0..63) nor in
+ * c->seen (the rest). */
+static int missing_fields(jcol *c, uint64_t seen) {
+  uint32_t nk = c->n_kids;
+  uint64_t miss = ~seen & (nk >= 64 ? ~0ull : (1ull << nk) - 1);
+  for (; miss; miss &= miss - 1)
+    if (lfb_col_null(&c->kids[__builtin_ctzll(miss)]) != J_OK) return J_NOMEM;
+  for (uint32_t i = 64; i < nk; i++)
+    if (!(c->seen[i >> 6] >> (i & 63) & 1) && lfb_col_null(&c->kids[i]) != J_OK) return J_NOMEM;
+  return J_OK;
+}
+
 /* s->p at '{'. */
 static int dec_struct(lfb_jdec *d, jcol *c, jpos *s, int depth, jframe *fr) {
   if (depth > LFB_JSON_MAX_DEPTH) return J_SYNTAX;
-  const char *end = s->end, *p = lfb_skip_ws(s->p + 1, end);
-  uint32_t gen = ++c->gen;
-  if (gen == 0) {
-    memset(c->seen, 0, c->n_kids * sizeof *c->seen);
-    gen = c->gen = 1;
-  }
+  const char *end = s->end, *p = ws(s, s->p + 1);
+  uint32_t nk = c->n_kids;
+  uint64_t seen = 0; /* fields 0..63 matched so far; c->seen holds the others */
+  if (nk > 64) memset(c->seen, 0, ((nk + 63) / 64) * sizeof *c->seen);
   int64_t idx = c->len;
-  uint32_t prev = 0;  /* follow[] slot of the last field matched */
-  uint32_t nseen = 0; /* fields matched: all of them leave no NULLs to append */
+  uint32_t prev = 0; /* the last field matched + 1 (0: none yet) */
   if (p < end && *p == '}') {
     p++;
   } else {
     for (;;) {
       if (p >= end || *p != '"') return J_SYNTAX;
-      const char *ks = p + 1, *ke = NULL;
-      size_t kn = 0;
-      int fi = -1, rc;
-      uint32_t guess = c->follow[prev];
-      if (guess < c->n_kids) { /* the usual next key, compared raw */
-        const jkeypat *kp = &c->keys[guess];
-        if (kp->m[0] && end - ks >= 16) {
-          uint64_t x0, x1;
-          memcpy(&x0, ks, 8);
-          memcpy(&x1, ks + 8, 8);
-          if ((((x0 ^ kp->w[0]) & kp->m[0]) | ((x1 ^ kp->w[1]) & kp->m[1])) == 0) {
-            fi = (int)guess;
-            kn = c->kids[guess].name_len;
-            ke = ks + kn + 1;
-          }
+      const char *ks = p + 1;
+      size_t adv = 0;
+      int colon = 0, rc = J_OK;
+      int fi = predicted_field(c, prev, ks, end, &adv, &colon);
+      if (fi >= 0) {
+        p = ks + adv;
+      } else {
+        fi = lookup_field(d, c, prev, ks, end, &p, &rc);
+        if (rc != J_OK) return rc;
+      }
+      size_t kn = (size_t)(p - ks) - 1 - (size_t)colon; /* the raw key, for rescues */
+      if (!colon) {
+        p = ws(s, p);
+        if (p >= end || *p != ':') return J_SYNTAX;
+        p++;
+      }
+      p = ws(s, p);
+      uint64_t bit = 0;
+      int fresh = 0;
+      if (fi >= 0) {
+        if (fi < 64) {
+          bit = 1ull << fi;
+          fresh = !(seen & bit);
+          seen |= bit;
         } else {
-          const jcol *g = &c->kids[guess];
-          size_t gn = g->name_len;
-          if (g->plain && (size_t)(end - ks) > gn && ks[gn] == '"' && lfb_same(ks, g->name, gn)) {
-            fi = (int)guess;
-            kn = gn;
-            ke = ks + gn + 1;
-          }
+          uint64_t *w = &c->seen[fi >> 6];
+          fresh = !(*w >> (fi & 63) & 1);
+          *w |= 1ull << (fi & 63);
         }
       }
-      if (fi < 0) {
-        unsigned f;
-        if (!(ke = lfb_scan_string(ks, end, &f))) return J_SYNTAX;
-        kn = (size_t)(ke - 1 - ks);
-        const char *kk = ks;
-        size_t kkn = kn;
-        if (f & SCAN_ESC) {
-          if (lfb_reserve(&d->keybuf.p, &d->keybuf.cap, kn + 1) != J_OK) return J_NOMEM;
-          kkn = lfb_unescape(ks, kn, d->keybuf.p);
-          kk = d->keybuf.p;
-        }
-        fi = field_index(c, kk, kkn);
-        if (fi >= 0) c->follow[prev] = (uint16_t)fi; /* learn this producer's order */
-      }
-      p = lfb_skip_ws(ke, end);
-      if (p >= end || *p != ':') return J_SYNTAX;
-      s->p = lfb_skip_ws(p + 1, end);
-      if (fi >= 0 && c->seen[fi] != gen) {
-        c->seen[fi] = gen;
+      if (fresh) {
         prev = (uint32_t)fi + 1;
-        nseen++;
         jcol *kid = &c->kids[fi];
-        if (kid->kind == K_UTF8 && s->p < end && *s->p == '"') { /* most fields: no call */
-          const char *q = s->p;
-          rc = lfb_col_scan_str(kid, &q, end);
-          s->p = q;
+        if (kid->kind == K_UTF8 && p < end && *p == '"') { /* most fields: no call */
+          rc = lfb_col_scan_str(kid, &p, end);
         } else {
+          s->p = p;
           rc = dec_field(d, kid, s, depth + 1, fr, ks, kn, idx);
+          p = s->p;
         }
       } else {
+        s->p = p;
         rc = dec_extra(d, s, depth + 1, fr, ks, kn, fi < 0);
+        p = s->p;
       }
       if (rc != J_OK) return rc;
-      p = lfb_skip_ws(s->p, end);
+      p = ws(s, p);
       if (p < end && *p == ',') {
-        p = lfb_skip_ws(p + 1, end);
+        p = ws(s, p + 1);
         continue;
       }
       if (p < end && *p == '}') {
@@ -222,9 +295,7 @@ static int dec_struct(lfb_jdec *d, jcol *c, jpos *s, int depth, jframe *fr) {
     }
   }
   s->p = p;
-  for (uint32_t i = 0; nseen < c->n_kids && i < c->n_kids; i++)
-    if (c->seen[i] != gen && lfb_col_null(&c->kids[i]) != J_OK) return J_NOMEM;
-  if (lfb_col_valid(c, 1) != J_OK) return J_NOMEM;
+  if (missing_fields(c, seen) != J_OK) return J_NOMEM;
   c->len++;
   return J_OK;
 }
@@ -232,7 +303,7 @@ static int dec_struct(lfb_jdec *d, jcol *c, jpos *s, int depth, jframe *fr) {
 /* s->p at '['. */
 static int dec_list(lfb_jdec *d, jcol *c, jpos *s, int depth) {
   if (depth > LFB_JSON_MAX_DEPTH) return J_SYNTAX;
-  const char *end = s->end, *p = lfb_skip_ws(s->p + 1, end);
+  const char *end = s->end, *p = ws(s, s->p + 1);
   if (p < end && *p == ']') {
     s->p = p + 1;
     return lfb_col_close_list(c);
@@ -241,9 +312,9 @@ static int dec_list(lfb_jdec *d, jcol *c, jpos *s, int depth) {
     s->p = p;
     int rc = dec_value(d, &c->kids[0], s, depth + 1, NULL);
     if (rc != J_OK) return rc;
-    p = lfb_skip_ws(s->p, end);
+    p = ws(s, s->p);
     if (p < end && *p == ',') {
-      p = lfb_skip_ws(p + 1, end);
+      p = ws(s, p + 1);
       continue;
     }
     if (p < end && *p == ']') {
@@ -258,7 +329,7 @@ static int dec_list(lfb_jdec *d, jcol *c, jpos *s, int depth) {
 static int dec_map(lfb_jdec *d, jcol *c, jpos *s, int depth) {
   if (depth > LFB_JSON_MAX_DEPTH) return J_SYNTAX;
   jcol *ent = &c->kids[0], *key = &ent->kids[0], *val = &ent->kids[1];
-  const char *end = s->end, *p = lfb_skip_ws(s->p + 1, end);
+  const char *end = s->end, *p = ws(s, s->p + 1);
   if (p < end && *p == '}') {
     s->p = p + 1;
     return lfb_col_close_list(c);
@@ -267,15 +338,21 @@ static int dec_map(lfb_jdec *d, jcol *c, jpos *s, int depth) {
     if (p >= end || *p != '"') return J_SYNTAX;
     int rc = lfb_col_scan_str(key, &p, end);
     if (rc != J_OK) return rc;
-    p = lfb_skip_ws(p, end);
+    p = ws(s, p);
     if (p >= end || *p != ':') return J_SYNTAX;
-    s->p = lfb_skip_ws(p + 1, end);
-    if ((rc = dec_value(d, val, s, depth + 1, NULL)) != J_OK) return rc;
-    if (lfb_col_valid(ent, 1) != J_OK) return J_NOMEM;
+    p = ws(s, p + 1);
+    if (val->kind == K_UTF8 && p < end && *p == '"') { /* MAP<STRING, STRING>: no call */
+      rc = lfb_col_scan_str(val, &p, end);
+    } else {
+      s->p = p;
+      rc = dec_value(d, val, s, depth + 1, NULL);
+      p = s->p;
+    }
+    if (rc != J_OK) return rc;
     ent->len++;
-    p = lfb_skip_ws(s->p, end);
+    p = ws(s, p);
     if (p < end && *p == ',') {
-      p = lfb_skip_ws(p + 1, end);
+      p = ws(s, p + 1);
       continue;
     }
     if (p < end && *p == '}') {

@@ -8,10 +8,14 @@
 #include "lf/lf_arrow.h"
 #include "lfb_json_internal.h"
 
-/* A scan position: the next byte and the end of the text being decoded (a line, or the
- * whole buffer of a JSON-array file). */
+/* A scan position: the next byte and the end of the text being decoded. `lines`: the
+ * text is a run of NDJSON lines decoded from the start of one, without looking for its
+ * end first: a '\n' is not whitespace and ends the record (it reads like the end of the
+ * text to every rule of the grammar). `le`: that line's end once a re-scan needed it. */
 typedef struct jpos {
   const char *p, *end;
+  int lines;
+  const char *le;
 } jpos;
 
 typedef struct lfb_jdec {

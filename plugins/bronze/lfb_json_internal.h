@@ -13,6 +13,10 @@
 
 #include "lfb_json.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 /* Internal results of the decoding functions. J_MISMATCH: the value is valid JSON of the
  * wrong type for its column (the scan position is then undefined: the caller rescans the
  * value). Negative: the line is not usable (J_SYNTAX: corrupt record) or the call fails. */
@@ -47,17 +51,23 @@ typedef struct jbuf {
   size_t len, cap;
 } jbuf;
 
-/* A struct field's key as it appears raw in the input, closing quote included, for
- * names of at most 15 plain bytes: the 16 bytes after an opening quote match when
- * ((x ^ w) & m) == 0 word by word. m[0] == 0: no pattern (compare the name instead). */
+/* A struct field's key as it appears raw in the input, for names of at most 15 plain
+ * bytes: the 16 bytes after an opening quote match when ((x ^ w) & m) == 0 word by word.
+ * The pattern holds the closing quote and, for names of at most 14 bytes, the ':' of
+ * compact JSON too (`colon`); `adv` is its length, the bytes a match consumes. m[0] == 0:
+ * no pattern (compare the name instead). */
 typedef struct jkeypat {
   uint64_t w[2], m[2];
+  uint32_t adv, colon;
 } jkeypat;
 
 /* One column of the batch being built. Buffers are malloc'd and owned by the column
  * until lfb_json_finish moves them into an ArrowArray. Invariants between rows: every
  * struct child has its parent's length; offsets[0..len] are written (offsets[0] = 0 as
- * soon as the buffer exists; a missing buffer reads as offset 0). */
+ * soon as the buffer exists; a missing buffer reads as offset 0). Validity: no bitmap
+ * until the first null of the batch (`bits` 0); from then on `valid` holds the bits of
+ * [0, len) and ones in every bit after them up to valid_cap, so a valid element costs
+ * nothing and a null clears one bit. */
 typedef struct jcol jcol;
 struct jcol {
   jkind kind;
@@ -73,19 +83,29 @@ struct jcol {
   size_t data_cap;
   jcol *kids;       /* owned array of n_kids */
   uint32_t n_kids;
-  /* Structs: field lookup (open addressing, slots hold field index + 1) and the fields
-   * seen in the object being decoded (seen[i] == gen). */
+  /* Structs: field lookup (open addressing, slots hold field index + 1). The fields seen
+   * in the object being decoded are bits: 0..63 in a local word of the decoder, the rest
+   * (structs of more than 64 fields) in `seen`, bit i of word i / 64. */
   uint16_t *hash;
   uint32_t hash_mask;
-  uint32_t *seen;
-  uint32_t gen;
-  /* Structs: the field that followed field i last time (follow[i + 1]; follow[0]: the
-   * first field), so keys in a producer's usual order match with one compare. */
+  uint64_t *seen;
+  /* Structs: the two fields that followed field i lately (follow[2 * (i + 1)] and the
+   * one after it; slot 0: the first field), so keys in a producer's usual order match
+   * with one or two compares even when an optional field comes and goes. */
   uint16_t *follow;
   jkeypat *keys; /* structs: one per field */
   int plain; /* the name needs no JSON escaping: a raw key can be compared as is */
-  int bits;  /* `valid` holds the bits of [0, len); 0: every element so far is valid */
+  int bits;  /* `valid` is written (see above); 0: every element so far is valid */
 };
+
+/* The per-value paths of the decoder: GCC and clang otherwise keep the string append
+ * out of line in the struct loop (a call, and the scan position spilled to memory, per
+ * field). */
+#if defined(__GNUC__)
+#define LFB_HOT static inline __attribute__((always_inline))
+#else
+#define LFB_HOT static inline
+#endif
 
 /* ------------------------------------------------------------ buffers */
 
@@ -140,10 +160,27 @@ const char *lfb_scan_string(const char *p, const char *end, unsigned *flags);
 int lfb_copy_string(const char **pp, const char *end, uint8_t **data, size_t *cap, size_t at,
                     size_t *n);
 
+/* Bytes of a string decoded per reservation by lfb_col_scan_str: room for this much (and
+ * 16 bytes of slack) is made before a string, so its blocks are stored unchecked; longer
+ * strings go on with a bounds check per block. */
+#define LFB_STR_ROOM 4096
+#define J_ROOM 2 /* lfb_copy_rest: the string goes on past `lim` */
+
+/* *pp just after an opening quote or at a character boundary inside a string, *po where
+ * its decoded bytes go (decoding never makes text longer), with room for (lim - *pp) + 16
+ * bytes there. Validates and decodes the string up to its closing quote, blocks of plain
+ * bytes loaded only inside [*pp, lim), escapes and UTF-8 checked against `end`. J_OK: *pp
+ * after the closing quote; J_ROOM: it reached lim (< end) first, *pp and *po at the
+ * character boundary where it stopped; J_SYNTAX: not a valid string. *po is after the
+ * last byte written. */
+int lfb_copy_rest(const unsigned char **pp, const unsigned char *lim, const unsigned char *end,
+                  unsigned char **po);
+
 /* Tests only: 1 makes the string scanners skip their 16-byte SIMD blocks (8-byte words
  * and single bytes only), so both paths can be compared; 0 (the default) restores them.
  * Not thread-safe: set it while no decoder runs. */
 void lfb_json_force_scalar(int on);
+extern int lfb_json_scalar; /* what lfb_json_force_scalar set */
 
 /* Decodes the body of a string already validated by lfb_scan_string into `out` (room
  * for n bytes); returns the bytes written (never more than n). */
@@ -157,6 +194,14 @@ const char *lfb_skip_value(const char *p, const char *end, int depth);
 static inline const char *lfb_skip_ws(const char *p, const char *end) {
   if (p < end && (unsigned char)*p > ' ') return p; /* compact JSON: nothing to skip */
   while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+  return p;
+}
+
+/* lfb_skip_ws where a '\n' may end the text (`lines`: an NDJSON line scanned in a buffer
+ * of many, where a newline is never whitespace inside a record). */
+static inline const char *lfb_skip_ws_in(const char *p, const char *end, int lines) {
+  if (p < end && (unsigned char)*p > ' ') return p;
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || (*p == '\n' && !lines))) p++;
   return p;
 }
 
@@ -202,39 +247,38 @@ int lfb_col_export(jcol *c, struct ArrowArray *out);
  * (the batch itself). */
 int lfb_cols_export_root(jcol *const *cols, uint32_t n, int64_t length, struct ArrowArray *out);
 
-int lfb_col_valid_slow(jcol *c, int v);
+int lfb_col_null_slow(jcol *c);
 
-/* Sets the validity bit of element c->len (not counted yet). A column writes no bitmap
- * until its first null (c->bits), so all-valid columns cost nothing here. */
-static inline int lfb_col_setbit(jcol *c, int v) {
+/* Marks element c->len (not counted yet) NULL: clears its bit. The bitmap is written
+ * from the first null on (see jcol), which lfb_col_null_slow sets up. */
+static inline int lfb_col_setnull(jcol *c) {
   size_t byte = (size_t)(c->len >> 3);
-  if (lfb_reserve(&c->valid, &c->valid_cap, byte + 1) != J_OK) return J_NOMEM;
-  unsigned bit = (unsigned)(c->len & 7);
-  if (bit == 0) c->valid[byte] = (uint8_t)(v ? 1 : 0);
-  else if (v) c->valid[byte] |= (uint8_t)(1u << bit);
-  else c->valid[byte] &= (uint8_t)~(1u << bit);
-  if (!v) c->nulls++;
+  if (!c->bits || byte >= c->valid_cap) return lfb_col_null_slow(c);
+  c->valid[byte] &= (uint8_t)~(1u << (c->len & 7));
+  c->nulls++;
   return J_OK;
-}
-
-/* Most columns of a clickstream batch hold a null somewhere, so once the bitmap exists
- * every value sets its bit: that path stays inline, only the first null is out of line. */
-static inline int lfb_col_valid(jcol *c, int v) {
-  if (c->bits) return lfb_col_setbit(c, v);
-  return v ? J_OK : lfb_col_valid_slow(c, v);
 }
 
 static inline int32_t lfb_col_off(const jcol *c, int64_t i) {
   return c->vals ? ((const int32_t *)(const void *)c->vals)[i] : 0;
 }
 
-/* Makes room for offsets[len + 1]; a new buffer starts with offsets[0] = 0. */
-static inline int lfb_col_offsets(jcol *c) {
-  size_t need = (size_t)(c->len + 2) * 4u;
-  if (need <= c->vals_cap) return J_OK;
-  int first = c->vals == NULL;
-  if (lfb_grow(&c->vals, &c->vals_cap, need) != J_OK) return J_NOMEM;
-  if (first) ((int32_t *)(void *)c->vals)[0] = 0;
+/* Makes room for offsets[len + 1 + k]; a new buffer starts with offsets[0] = 0. */
+int lfb_col_offsets_grow(jcol *c, size_t need);
+
+static inline int lfb_col_offsets_n(jcol *c, size_t k) {
+  size_t need = ((size_t)c->len + 1 + k) * 4u;
+  return need <= c->vals_cap ? J_OK : lfb_col_offsets_grow(c, need);
+}
+
+static inline int lfb_col_offsets(jcol *c) { return lfb_col_offsets_n(c, 1); }
+
+/* Ends one utf8 element whose bytes are in data[offsets[len] .. dlen). */
+static inline int lfb_col_end_str(jcol *c) {
+  if (c->dlen > INT32_MAX) return J_TOOBIG;
+  if (lfb_col_offsets(c) != J_OK) return J_NOMEM;
+  ((int32_t *)(void *)c->vals)[c->len + 1] = (int32_t)c->dlen;
+  c->len++;
   return J_OK;
 }
 
@@ -246,43 +290,76 @@ static inline int lfb_col_append_str(jcol *c, const char *s, size_t n, int esc) 
     memcpy(c->data + c->dlen, s, n);
     c->dlen += n;
   }
-  if (c->dlen > INT32_MAX) return J_TOOBIG;
-  if (lfb_col_offsets(c) != J_OK || lfb_col_valid(c, 1) != J_OK) return J_NOMEM;
-  ((int32_t *)(void *)c->vals)[c->len + 1] = (int32_t)c->dlen;
-  c->len++;
-  return J_OK;
+  return lfb_col_end_str(c);
 }
 
-/* Appends the string value whose opening quote is at *pp (which moves past it). */
-static inline int lfb_col_scan_str(jcol *c, const char **pp, const char *end) {
-  const char *p = *pp + 1;
-  size_t n;
-  int rc = lfb_copy_string(&p, end, &c->data, &c->data_cap, c->dlen, &n);
-  if (rc != J_OK) return rc;
-  c->dlen += n;
-  if (c->dlen > INT32_MAX) return J_TOOBIG;
-  if (lfb_col_offsets(c) != J_OK || lfb_col_valid(c, 1) != J_OK) return J_NOMEM;
-  ((int32_t *)(void *)c->vals)[c->len + 1] = (int32_t)c->dlen;
-  c->len++;
-  *pp = p;
-  return J_OK;
+/* lfb_col_scan_str's ways out of line: growing `data` before a string, and a string
+ * that reached `lim` (more than LFB_STR_ROOM bytes) at p, its bytes so far written up
+ * to o. */
+int lfb_col_scan_str_slow(jcol *c, const char **pp, const char *end);
+int lfb_col_scan_str_long(jcol *c, const char **pp, const unsigned char *p, unsigned char *o,
+                          const char *end);
+
+/* Appends the string value whose opening quote is at *pp (which moves past it). Room for
+ * LFB_STR_ROOM bytes is made first, so plain 16-byte blocks are stored before they are
+ * tested, without a bounds check each. */
+LFB_HOT int lfb_col_scan_str(jcol *c, const char **pp, const char *end) {
+  if (c->data_cap - c->dlen < LFB_STR_ROOM + 16) return lfb_col_scan_str_slow(c, pp, end);
+  const unsigned char *p = (const unsigned char *)*pp + 1, *e = (const unsigned char *)end;
+  const unsigned char *lim = e - p > LFB_STR_ROOM ? p + LFB_STR_ROOM : e;
+  unsigned char *o0 = c->data + c->dlen, *o = o0;
+#ifdef __SSE2__
+  if (!lfb_json_scalar) {
+    while (lim - p >= 16) {
+      __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+      _mm_storeu_si128((__m128i *)(void *)o, v);
+      __m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+      __m128i b = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+      __m128i l = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+      unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(q, b), l));
+      if (m) {
+        unsigned k = (unsigned)__builtin_ctz(m);
+        p += k;
+        o += k;
+        break;
+      }
+      p += 16;
+      o += 16;
+    }
+  }
+#endif
+  if (p < lim && *p == '"') {
+    p++;
+  } else {
+    int rc = lfb_copy_rest(&p, lim, e, &o);
+    if (rc == J_ROOM) return lfb_col_scan_str_long(c, pp, p, o, end);
+    if (rc != J_OK) return rc;
+  }
+  c->dlen += (size_t)(o - o0);
+  *pp = (const char *)p;
+  return lfb_col_end_str(c);
 }
 
 /* lfb_col_append_null with the utf8 case (the usual missing field) inline. */
 static inline int lfb_col_null(jcol *c) {
   if (c->kind != K_UTF8) return lfb_col_append_null(c);
-  if (lfb_col_offsets(c) != J_OK) return J_NOMEM;
+  if (lfb_col_offsets(c) != J_OK || lfb_col_setnull(c) != J_OK) return J_NOMEM;
   ((int32_t *)(void *)c->vals)[c->len + 1] = (int32_t)c->dlen;
-  if (lfb_col_valid(c, 0) != J_OK) return J_NOMEM;
   c->len++;
   return J_OK;
 }
 
+/* Appends k NULLs to a utf8 column (the rescued column of rows that rescued nothing). */
+int lfb_col_null_strs(jcol *c, int64_t k);
+
+/* Appends k copies of a value (the metadata of a file's rows): utf8 text s[0..n), or
+ * `width` bytes at v. */
+int lfb_col_repeat_str(jcol *c, const char *s, size_t n, int64_t k);
+int lfb_col_repeat_fixed(jcol *c, const void *v, size_t width, int64_t k);
+
 /* Appends one fixed-width value of `width` bytes. */
 static inline int lfb_col_append_fixed(jcol *c, const void *v, size_t width) {
-  if (lfb_reserve(&c->vals, &c->vals_cap, (size_t)(c->len + 1) * width) != J_OK ||
-      lfb_col_valid(c, 1) != J_OK)
-    return J_NOMEM;
+  if (lfb_reserve(&c->vals, &c->vals_cap, (size_t)(c->len + 1) * width) != J_OK) return J_NOMEM;
   memcpy(c->vals + (size_t)c->len * width, v, width);
   c->len++;
   return J_OK;
@@ -290,8 +367,7 @@ static inline int lfb_col_append_fixed(jcol *c, const void *v, size_t width) {
 
 static inline int lfb_col_append_bool(jcol *c, int v) {
   size_t byte = (size_t)(c->len >> 3);
-  if (lfb_reserve(&c->vals, &c->vals_cap, byte + 1) != J_OK || lfb_col_valid(c, 1) != J_OK)
-    return J_NOMEM;
+  if (lfb_reserve(&c->vals, &c->vals_cap, byte + 1) != J_OK) return J_NOMEM;
   unsigned bit = (unsigned)(c->len & 7);
   if (bit == 0) c->vals[byte] = (uint8_t)(v ? 1 : 0);
   else if (v) c->vals[byte] |= (uint8_t)(1u << bit);
@@ -303,7 +379,7 @@ static inline int lfb_col_append_bool(jcol *c, int v) {
 /* Closes one list/map element holding the kid's items appended since the last one. */
 static inline int lfb_col_close_list(jcol *c) {
   if (c->kids[0].len > INT32_MAX) return J_TOOBIG;
-  if (lfb_col_offsets(c) != J_OK || lfb_col_valid(c, 1) != J_OK) return J_NOMEM;
+  if (lfb_col_offsets(c) != J_OK) return J_NOMEM;
   ((int32_t *)(void *)c->vals)[c->len + 1] = (int32_t)c->kids[0].len;
   c->len++;
   return J_OK;

@@ -9,10 +9,6 @@
 
 #include "lfb_json_internal.h"
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 
 int lfb_grow(void *pp, size_t *cap, size_t need) {
   size_t n = *cap ? *cap : 64;
@@ -104,9 +100,9 @@ static size_t escape_len(const unsigned char *p, const unsigned char *end) {
 static inline int plain_byte(unsigned c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
 /* The switch of lfb_json_force_scalar: 0 lets the 16-byte SSE2 paths run. */
-static int scalar_only;
+int lfb_json_scalar;
 
-void lfb_json_force_scalar(int on) { scalar_only = on; }
+void lfb_json_force_scalar(int on) { lfb_json_scalar = on; }
 
 #ifdef __SSE2__
 /* Bit i set when byte i of v is special (see plain_byte). A signed compare below 0x20
@@ -122,7 +118,7 @@ static inline unsigned special16(__m128i v) {
 /* The first special byte in [p, e), or e. Blocks are only loaded whole inside [p, e). */
 static inline const unsigned char *skip_plain(const unsigned char *p, const unsigned char *e) {
 #ifdef __SSE2__
-  if (!scalar_only) {
+  if (!lfb_json_scalar) {
     while (e - p >= 16) {
       unsigned m = special16(_mm_loadu_si128((const __m128i *)(const void *)p));
       if (m) return p + __builtin_ctz(m);
@@ -256,7 +252,7 @@ static inline int copy_plain(const unsigned char **pp, const unsigned char *e, u
   size_t o = *po;
   int stop = 1;
 #ifdef __SSE2__
-  if (!scalar_only) {
+  if (!lfb_json_scalar) {
     while (e - p >= 16 && cap - o >= 16) {
       __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
       _mm_storeu_si128((__m128i *)(void *)(out + o), v);
@@ -328,6 +324,73 @@ int lfb_copy_string(const char **pp, const char *end, uint8_t **data, size_t *ca
       return J_SYNTAX; /* a control byte */
     }
   }
+}
+
+int lfb_copy_rest(const unsigned char **pp, const unsigned char *lim, const unsigned char *e,
+                  unsigned char **po) {
+  const unsigned char *p = *pp;
+  unsigned char *o = *po;
+  int rc;
+  for (;;) {
+    /* Plain runs: a block is stored before it is tested (the caller made the room). */
+#ifdef __SSE2__
+    if (!lfb_json_scalar) {
+      while (lim - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        _mm_storeu_si128((__m128i *)(void *)o, v);
+        unsigned m = special16(v);
+        if (m) {
+          unsigned k = (unsigned)__builtin_ctz(m);
+          p += k;
+          o += k;
+          goto special;
+        }
+        p += 16;
+        o += 16;
+      }
+    }
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (lim - p >= 8) {
+      uint64_t v;
+      memcpy(&v, p, 8);
+      memcpy(o, &v, 8);
+      uint64_t m = special8(v);
+      if (m) {
+        size_t k = (size_t)__builtin_ctzll(m) >> 3;
+        p += k;
+        o += k;
+        goto special;
+      }
+      p += 8;
+      o += 8;
+    }
+#endif
+    while (p < lim && plain_byte(*p)) *o++ = *p++;
+  special:
+    if (p >= lim) {
+      rc = lim < e ? J_ROOM : J_SYNTAX;
+      break;
+    }
+    unsigned c = *p;
+    if (c == '"') {
+      p++;
+      rc = J_OK;
+      break;
+    }
+    size_t len = c == '\\' ? escape_len(p, e) : c >= 0x80 ? utf8_len(p, e) : 0;
+    if (!len) return J_SYNTAX; /* a bad escape or UTF-8 sequence, or a control byte */
+    if (c == '\\') {
+      o += unescape_one(p, o, &len);
+    } else {
+      memcpy(o, p, len);
+      o += len;
+    }
+    p += len;
+  }
+  *pp = p;
+  *po = o;
+  return rc;
 }
 
 /* ------------------------------------------------------------ numbers */

@@ -8,7 +8,8 @@
  * fail_on_new_columns; every batch has rows == lines counted; the rescued column of
  * every row is NULL or a JSON object (checked with jansson) holding _file_path; both
  * runs give the same row count; the 16-byte SIMD string scanners and the scalar ones
- * (lfb_json_force_scalar) give identical batches. A violation aborts.
+ * (lfb_json_force_scalar) give identical batches; decoding each line in a call of its
+ * own gives the batch the whole buffer does. A violation aborts.
  */
 #include <jansson.h>
 #include <stddef.h>
@@ -113,6 +114,55 @@ static void compare_paths(const struct ArrowSchema *schema, const lfb_json_opts 
   out.release(&out);
 }
 
+/* Whether some line starts (after blanks) with '[' or a BOM: alone in a call it would
+ * read as a JSON-array file, or lose its BOM. */
+static int line_reads_differently(const char *buf, size_t len) {
+  const char *p = buf, *end = buf + len;
+  while (p < end) {
+    if (end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) return 1;
+    const char *q = p;
+    while (q < end && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
+    if (q < end && *q == '[') return 1;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    p = nl ? nl + 1 : end;
+  }
+  return 0;
+}
+
+/* The decoder finds a line's end by decoding it: each line decoded alone (a call of
+ * exactly its bytes, where nothing depends on finding the end) gives the same batch. */
+static void compare_lines(const struct ArrowSchema *schema, const lfb_json_opts *o,
+                          const char *buf, size_t len) {
+  if (line_reads_differently(buf, len)) return;
+  struct ArrowArray a[2];
+  struct ArrowSchema out;
+  lfb_json_opts opts = *o;
+  opts.schema = schema;
+  int ok = 1;
+  lfb_json_file file = {"fuzz/in.json", 7, 1};
+  for (int k = 0; k < 2; k++) {
+    lfb_json_decoder *d = NULL;
+    if (lfb_json_decoder_new(&opts, &d, NULL) != LF_OK) abort();
+    const char *p = buf, *end = buf + len;
+    while (p < end && ok) {
+      const char *nl = k ? memchr(p, '\n', (size_t)(end - p)) : NULL, *le = nl ? nl : end;
+      char *one = malloc(le > p ? (size_t)(le - p) : 1); /* exactly the line: reads past it show */
+      if (!one) abort();
+      memcpy(one, p, (size_t)(le - p));
+      ok = lfb_json_decode(d, one, (size_t)(le - p), &file, NULL, NULL) == LF_OK;
+      free(one);
+      p = nl ? nl + 1 : end;
+    }
+    if (lfb_json_finish(d, &a[k], NULL) != LF_OK) abort();
+    if (k == 0 && lfb_json_output_schema(d, &out, NULL) != LF_OK) abort();
+    lfb_json_decoder_free(d);
+  }
+  if (ok && !same_array(&out, &a[0], &a[1])) abort();
+  a[0].release(&a[0]);
+  a[1].release(&a[1]);
+  out.release(&out);
+}
+
 static int64_t run(const struct ArrowSchema *schema, const lfb_json_opts *o, const char *buf,
                    size_t len, size_t split) {
   lfb_json_decoder *d = NULL;
@@ -151,6 +201,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                      (mode & 8) ? "_metadata" : NULL, (mode & 16) ? 64 : 0};
   int64_t whole = run(&schema, &o, buf, len, len);
   compare_paths(&schema, &o, buf, len);
+  compare_lines(&schema, &o, buf, len);
   /* The same bytes in two calls, cut after a newline (a JSON-array file must stay whole). */
   const char *first = buf;
   while (first < buf + len && (*first == ' ' || *first == '\n' || *first == '\r' || *first == '\t'))

@@ -1272,6 +1272,162 @@ static void test_string_at_buffer_end(void) {
   lfb_json_force_scalar(0);
 }
 
+/* ------------------------------------------------------------ lines found by the decoder */
+
+/* One generated NDJSON line (no '\n'): mostly records of LINES_DDL in varied shapes,
+ * with the cases where finding the line's end matters: whitespace (a record broken over
+ * two lines by a newline), text after the object, unknown fields and misfits (their
+ * values are re-scanned), over-long lines (max_line 300), blank lines, CRs. */
+static const char *LINES_DDL = "s STRING, n INT, t STRUCT<a: STRING, b: BIGINT>, "
+                               "l ARRAY<STRING>, m MAP<STRING, STRING>";
+
+static void gen_line(jbuf_t *o, uint64_t *x) {
+  static const char *const parts[] = {
+      "\"s\":\"plain\"", "\"s\": \"spaced\"", "\"s\":null", "\"s\":7", "\"n\":12",
+      "\"n\" : -3", "\"n\":\"x\"", "\"n\":1.5", "\"t\":{\"a\":\"in\",\"b\":9}",
+      "\"t\":{\"b\":1,\"zz\":[1,{\"q\":2}]}", "\"t\":null", "\"t\":[1]", "\"l\":[\"a\",\"b\"]",
+      "\"l\":[1]", "\"m\":{\"k\":\"v\",\"k2\":null}", "\"zz\":{\"deep\":[true,false,null]}",
+      "\"zz\":\"t\\u00e9xt\"", "\"s\":\"G\xc3\xb6teborg \\\"q\\\"\"", "\t\"n\":5\t"};
+  /* (No line starts with '[': alone in a buffer it would be a JSON-array file.) */
+  static const char *const odd[] = {"", "   ", "\r", "{\"s\":\"a\"} x", "{\"s\":\"a\",",
+                                    "\"n\":1}", " 7", "{}", "{\"s\":\"cut"};
+  uint64_t r = rnd(x) % 100;
+  if (r < 8) {
+    put_text(o, odd[r]);
+    return;
+  }
+  put_text(o, "{");
+  int k = (int)(rnd(x) % 6);
+  unsigned used = 0; /* no key twice (jansson would keep the last value, Spark the first) */
+  for (int i = 0; i < k; i++) {
+    size_t w = (size_t)(rnd(x) % (sizeof parts / sizeof parts[0]));
+    const char *q = strchr(parts[w], '"');
+    unsigned key = 1u << (q[1] == 'z' ? 5 : strchr("sntlm", q[1]) - "sntlm");
+    if (used & key) continue;
+    used |= key;
+    if (used != key) put_text(o, rnd(x) % 8 ? "," : " ,\t");
+    if (rnd(x) % 40 == 0) put_text(o, "\n"); /* the record is broken over two lines */
+    put_text(o, parts[w]);
+  }
+  if (r >= 95) { /* over max_line (300), valid or not */
+    put_text(o, used ? ",\"zy\":\"" : "\"zy\":\"");
+    for (int i = 0; i < 300; i++) o->p[o->n++] = filler((size_t)i);
+    put_text(o, "\"");
+  }
+  put_text(o, r == 94 ? "}\r" : r == 93 ? "}  " : "}");
+}
+
+static void decode_into(fx *f, const char *text, size_t n) {
+  lfb_json_file file = {"landing/lines.json", 4242, 1700000000000000};
+  CU_ASSERT_EQUAL(lfb_json_decode(f->dec, text, n, &file, &f->st, &f->err), LF_OK);
+}
+
+/* Decoding a buffer of many lines gives what decoding each line alone does (there the
+ * line's end is the buffer's end, so nothing depends on finding it). Twice, the second
+ * time into buffers sized by the first batch; enough rows for validity bitmaps to grow. */
+static void test_lines_whole_vs_one_by_one(void) {
+  jbuf_t o = {malloc(8 << 20), 0};
+  CU_ASSERT_FATAL(o.p != NULL);
+  uint64_t x = 0x2545F4914F6CDD1Dull;
+  for (int i = 0; i < 12000; i++) {
+    gen_line(&o, &x);
+    o.p[o.n++] = '\n';
+  }
+  o.n--; /* the last line has no newline and ends the buffer */
+  size_t n_lines = 0, *starts = malloc((o.n + 2) * sizeof *starts);
+  CU_ASSERT_FATAL(starts != NULL);
+  for (size_t i = 0; i <= o.n; i++) /* where each line starts (after each '\n') */
+    if (i == 0 || o.p[i - 1] == '\n') starts[n_lines++] = i;
+  starts[n_lines] = o.n + 1;
+  char *whole = exact(o.p, o.n);
+  fx f[2];
+  for (int way = 0; way < 2; way++)
+    fx_open(&f[way], LINES_DDL, "_rescued_data", LFB_EVOLVE_RESCUE, "_metadata", 300);
+  for (int round = 0; round < 2; round++) {
+    for (int way = 0; way < 2; way++) memset(&f[way].st, 0, sizeof f[way].st);
+    decode_into(&f[0], whole, o.n);
+    for (size_t i = 0; i < n_lines; i++) {
+      const char *ls = o.p + starts[i];
+      size_t len = starts[i + 1] - starts[i] - 1; /* without its '\n' */
+      char *one = exact(ls, len);
+      decode_into(&f[1], one, len);
+      free(one);
+    }
+    for (int way = 0; way < 2; way++) fx_finish(&f[way]);
+    CU_ASSERT(f[0].st.rows > 10000 && f[0].st.corrupt_rows > 500 && f[0].st.rescued_rows > 2000);
+    CU_ASSERT_EQUAL(f[0].st.lines, f[1].st.lines);
+    CU_ASSERT_EQUAL(f[0].st.rows, f[1].st.rows);
+    CU_ASSERT_EQUAL(f[0].st.corrupt_rows, f[1].st.corrupt_rows);
+    CU_ASSERT_EQUAL(f[0].st.rescued_rows, f[1].st.rescued_rows);
+    CU_ASSERT(arrays_equal(&f[0].out_schema, &f[0].batch, &f[1].batch));
+    /* Null where jansson finds no string "s" (and the line is a record within limits). */
+    lf_view sv = col(&f[0], "s");
+    int64_t row = 0, bad = 0;
+    for (size_t i = 0; i < n_lines; i++) {
+      const char *ls = o.p + starts[i];
+      size_t len = starts[i + 1] - starts[i] - 1;
+      json_t *j = json_loadb(ls, len, 0, NULL);
+      if (!j && strspn(ls, " \t\r") >= len) continue; /* blank: no row */
+      json_t *js = j && json_is_object(j) && len <= 300 ? json_object_get(j, "s") : NULL;
+      int want = js && json_is_string(js);
+      if (want != lf_view_is_valid(&sv, row)) bad++;
+      json_decref(j);
+      row++;
+    }
+    CU_ASSERT_EQUAL(row, f[0].batch.length);
+    CU_ASSERT_EQUAL(bad, 0);
+  }
+  fx_close(&f[0]);
+  fx_close(&f[1]);
+  free(whole);
+  free(starts);
+  free(o.p);
+}
+
+/* Strings longer than one reservation of the string copy (LFB_STR_ROOM): an escape,
+ * UTF-8, a bad byte or the closing quote at every position around its end, on both
+ * scanner paths, checked against jansson. */
+static void test_long_strings(void) {
+  static const char *const specials[] = {"\\u00e9", "\xc3\xa9", "\\ud83d\\ude00", "\\n",
+                                         "\xe2\x82\xac", "\x01", "\\q", ""};
+  size_t cap = LFB_STR_ROOM + 256;
+  char *text = malloc(cap);
+  CU_ASSERT_FATAL(text != NULL);
+  int bad = 0;
+  for (int scalar = 0; scalar < 2; scalar++) {
+    lfb_json_force_scalar(scalar);
+    for (size_t sp = 0; sp < sizeof specials / sizeof specials[0]; sp++) {
+      for (size_t at = LFB_STR_ROOM - 20; at <= LFB_STR_ROOM + 20; at++) {
+        size_t n = (size_t)sprintf(text, "{\"s\":\"");
+        for (size_t i = 0; i < at; i++) text[n++] = filler(i);
+        n += (size_t)sprintf(text + n, "%s", specials[sp]);
+        for (size_t i = 0; i < 20; i++) text[n++] = filler(i + 7);
+        n += (size_t)sprintf(text + n, "\"}");
+        char *b = exact(text, n);
+        fx f;
+        fx_open(&f, "s STRING", "_rescued_data", LFB_EVOLVE_RESCUE, NULL, 0);
+        CU_ASSERT_EQUAL(fx_decode(&f, b, n, "landing/long.json"), LF_OK);
+        fx_finish(&f);
+        json_t *j = json_loadb(b, n, JSON_ALLOW_NUL, NULL);
+        json_t *js = j ? json_object_get(j, "s") : NULL;
+        lf_view sv = col(&f, "s");
+        size_t got_n = 0;
+        const char *got = lf_view_is_valid(&sv, 0) ? lf_view_utf8(&sv, 0, &got_n) : NULL;
+        if (js ? !got || got_n != json_string_length(js) ||
+                     memcmp(got, json_string_value(js), got_n) != 0
+               : got != NULL || f.st.corrupt_rows != 1)
+          bad++;
+        json_decref(j);
+        fx_close(&f);
+        free(b);
+      }
+    }
+  }
+  lfb_json_force_scalar(0);
+  CU_ASSERT_EQUAL(bad, 0);
+  free(text);
+}
+
 int main(void) {
   static const lfh_test_case cases[] = {
       {"every type, nulls, nesting", test_types},
@@ -1290,6 +1446,8 @@ int main(void) {
       {"string scanner: specials at every position, buffer ends", test_string_paths},
       {"SIMD and scalar string paths decode alike", test_simd_scalar_differential},
       {"a string cut at the buffer end", test_string_at_buffer_end},
+      {"a buffer of lines decodes as its lines one by one", test_lines_whole_vs_one_by_one},
+      {"strings past one reservation of the copy", test_long_strings},
       {NULL, NULL}};
   return lfh_test_run("bronze_json", cases);
 }
