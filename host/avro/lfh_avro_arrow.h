@@ -1,8 +1,8 @@
 /*
  * lfh_avro_arrow — Arrow batches to Avro binary records and back, for Iceberg data files
  * (DESIGN.md "Storage", issue 3 "Speed by design"). Avro C's generic value API costs about
- * 1 µs a record; these codecs are compiled once per (schema, schema) pair into flat plans
- * and then run a column at a time.
+ * 1 µs a record; these codecs are compiled once per (schema, schema) pair into flat plans:
+ * the encoder runs its op list a row at a time, the decoder a column at a time.
  *
  * Type mapping (Arrow format ↔ Avro), nullable Arrow fields ↔ ["null", T] in either order:
  *   "i" int32 ↔ int              "l" int64 ↔ long          "g" ↔ double    "f" ↔ float

@@ -1,17 +1,19 @@
 /*
- * Arrow -> Avro binary records, compiled once, run a column at a time.
+ * Arrow -> Avro binary records, compiled once into a flat list of ops, run a row at a time.
  *
- * Avro is row-major: record r is field 1, field 2, ... of row r. Interleaving columns
- * one value at a time would dispatch on the type for every value, so instead each chunk
- * of rows (AA_CHUNK) runs in two column-major passes over a flat plan:
- *   1. sizes: every column adds the exact encoded size of its value to the row's total
- *      (one tight loop per column, specialised by type);
- *   2. writes: a prefix sum turns the totals into one cursor per row, and every column
- *      writes its values at its rows' cursors, advancing them.
- * Lists and maps do the same one level down: items get their own sizes and cursors, laid
- * out inside their row's span. A chunk's output (about AA_CHUNK rows × row size) stays in
- * L2 while the columns are written into it. The output buffer grows once per call, by a
- * bound computed while validating the batch, so no loop reallocates.
+ * Avro is row-major, so rows are written in order, each by walking the op list: the
+ * columns in pre-order of the schema tree (a struct's fields follow it; a null struct or
+ * list jumps past its subtree; a list runs its item ops once per item). Output is written
+ * strictly forward, so nothing needs to be sized beforehand (a block's count is its item
+ * count) and string copies may store a little past their end (the next value overwrites
+ * it). An earlier design sized then wrote a column at a time over chunks of rows; its two
+ * passes and its cursor traffic cost more than dispatching each value (bench_avro_encode).
+ * A row reads every column's buffers at once, more streams than hardware prefetchers
+ * follow, so the driver prefetches them a few rows ahead.
+ *
+ * The output buffer grows once per call, by a bound computed while validating the batch
+ * (plus a small slack); every level re-checks its room so nothing is written past it even
+ * if the bound were wrong.
  *
  * Index spaces: every column of a plan is reached through "level indices" i (the rows of
  * the top level and of structs below it; item indices below a list). Its value for level
@@ -23,10 +25,20 @@
 
 #include "avro/lfh_avro_arrow.h"
 #include "lf/lf_array.h"
-#include "util/lfh_mem.h"
 
-#define AA_CHUNK 1024
 #define AA_MAX_DEPTH 64
+#define AA_PF_ROWS 8      /* rows between prefetches of the row-level columns */
+#define AA_PF_AHEAD 32    /* ... and how many rows ahead they reach */
+#define AA_PREFETCH 1024  /* bytes ahead of each string in its column's data */
+#define AA_PRE 9          /* an op's code when a validity bitmap or a union tag comes first */
+#define AA_OVER 32        /* see aa_copy_over */
+
+/* A prefetch `ahead` bytes past `p`, which may lie beyond p's buffer: the address is
+ * computed as an integer, since pointer arithmetic out of an object is undefined even
+ * when nothing dereferences it (and a prefetch never faults). */
+static inline void aa_prefetch_at(const void *p, uintptr_t ahead) {
+  __builtin_prefetch((const void *)((uintptr_t)p + ahead));
+}
 
 typedef enum aa_kind {
   AA_INT,    /* Arrow int32 / date32 */
@@ -55,24 +67,37 @@ struct aa_col {
   const void *vals;         /* fixed-width values, bool bits or bytes data */
   const int32_t *offs;      /* BYTES, LIST */
   int64_t base;             /* physical index of level index 0 */
-  /* Scratch reused across chunks and batches (owned). */
-  uint8_t *skip;            /* STRUCT: rows whose children write nothing */
-  size_t skip_cap;
-  const uint8_t *kid_skip;  /* STRUCT, LIST: what the children got in pass 1 */
-  size_t *isz;              /* LIST: item sizes of the current chunk */
-  uint8_t **icur;           /* LIST: item cursors */
-  uint8_t *iskip;           /* LIST: items of null or skipped rows */
-  size_t icap;
-  int64_t ilo, ihi;         /* LIST: item range of the current chunk */
+  int64_t vend;             /* BYTES: end of the bound range's data, read-safe below it */
 };
+
+/* One column of the plan in the row's order (pre-order of the column tree), with its
+ * batch's buffers copied in so that a row touches one compact array. */
+typedef struct aa_op {
+  const uint8_t *valid;     /* as in aa_col */
+  const void *vals;
+  const int32_t *offs;
+  int64_t base;
+  int64_t vend;
+  uint32_t next;            /* the op after this one's subtree (skipped when it is null) */
+  uint32_t item_fixed;      /* LIST: the fixed bytes of one item (see aa_op_fixed) */
+  uint8_t kind, is_union, null_tag, value_tag;
+  uint8_t code;             /* what aa_run dispatches on: kind, or AA_PRE (see aa_emit) */
+  const aa_col *col;        /* for error messages */
+} aa_op;
 
 struct lfh_avro_arrow_encoder {
   aa_col root;              /* a non-nullable STRUCT: the batch */
-  size_t *sz;               /* per-row sizes of a chunk */
-  uint8_t **cur;            /* per-row cursors of a chunk */
+  aa_op *ops;               /* the root's columns, flattened */
+  size_t n_ops;
+  aa_op *run;               /* the ops a batch needs, with its buffers (aa_plan_bind) */
+  size_t n_run;
+  uint32_t row_fixed;       /* the most bytes a row writes besides strings and items */
+  uint32_t slack;           /* the largest fixed size of a level: row or item */
 };
 
 /* ------------------------------------------------------------ compiling */
+
+static int aa_plan(lfh_avro_arrow_encoder *e, lf_error *err);
 
 static const lfh_avro_schema *aa_nullable(const lfh_avro_schema *s, int *null_index) {
   if (s->type != LFH_AVRO_UNION || s->n_branches != 2) return NULL;
@@ -100,10 +125,6 @@ static void aa_col_free(aa_col *c) {
   for (size_t i = 0; i < c->n_kids; i++) aa_col_free(&c->kids[i]);
   free(c->kids);
   free(c->path);
-  free(c->skip);
-  free(c->isz);
-  free(c->icur);
-  free(c->iskip);
   memset(c, 0, sizeof *c);
 }
 
@@ -310,9 +331,7 @@ lfh_avro_arrow_encoder *lfh_avro_arrow_encoder_new(const lfh_avro_schema *record
   }
   e->root.kind = AA_STRUCT;
   e->root.path = calloc(1, 1);
-  e->sz = malloc(AA_CHUNK * sizeof *e->sz);
-  e->cur = malloc(AA_CHUNK * sizeof *e->cur);
-  if (!e->root.path || !e->sz || !e->cur) {
+  if (!e->root.path) {
     lf_error_set(err, LF_ERR_NOMEM, "out of memory");
     goto fail;
   }
@@ -321,7 +340,8 @@ lfh_avro_arrow_encoder *lfh_avro_arrow_encoder_new(const lfh_avro_schema *record
     lf_error_set(err, LF_ERR_SCHEMA, "an encoder needs an Avro record and an Arrow struct");
     goto fail;
   }
-  if (aa_compile_record(&e->root, record, arrow, 0, err) != LF_OK) goto fail;
+  if (aa_compile_record(&e->root, record, arrow, 0, err) != LF_OK || aa_plan(e, err) != LF_OK)
+    goto fail;
   return e;
 fail:
   lfh_avro_arrow_encoder_free(e);
@@ -331,8 +351,8 @@ fail:
 void lfh_avro_arrow_encoder_free(lfh_avro_arrow_encoder *e) {
   if (!e) return;
   aa_col_free(&e->root);
-  free(e->sz);
-  free(e->cur);
+  free(e->ops);
+  free(e->run);
   free(e);
 }
 
@@ -358,8 +378,7 @@ static int aa_col_copy(aa_col *dst, const aa_col *src) {
 lfh_avro_arrow_encoder *lfh_avro_arrow_encoder_clone(const lfh_avro_arrow_encoder *e,
                                                      lf_error *err) {
   lfh_avro_arrow_encoder *c = calloc(1, sizeof *c);
-  if (!c || !(c->sz = malloc(AA_CHUNK * sizeof *c->sz)) ||
-      !(c->cur = malloc(AA_CHUNK * sizeof *c->cur)) || aa_col_copy(&c->root, &e->root) != 0) {
+  if (!c || aa_col_copy(&c->root, &e->root) != 0 || aa_plan(c, err) != LF_OK) {
     lfh_avro_arrow_encoder_free(c); /* aa_col_free copes with a partial copy */
     lf_error_set(err, LF_ERR_NOMEM, "out of memory");
     return NULL;
@@ -385,14 +404,30 @@ static int64_t aa_buffers_needed(aa_kind k) {
 static int aa_bind(aa_col *c, const struct ArrowArray *a, int64_t koff, int64_t lo, int64_t hi,
                    size_t *bound, lf_error *err);
 
+typedef int32_t aa_v4i __attribute__((vector_size(16)));
+
+/* Whether any of o[0..n] is below its predecessor: four lanes at a time without a
+ * branch (SSE2 on x86-64, plain code elsewhere), every pair compared. */
+static int aa_decreasing(const int32_t *o, int64_t n) {
+  aa_v4i acc = {0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    aa_v4i a, b;
+    memcpy(&a, o + i, sizeof a);
+    memcpy(&b, o + i + 1, sizeof b);
+    acc |= b < a;
+  }
+  int bad = (acc[0] | acc[1] | acc[2] | acc[3]) != 0;
+  for (; i < n; i++) bad |= o[i + 1] < o[i];
+  return bad;
+}
+
 /* Offsets of [lo, hi] must rise and stay within [0, limit]. */
 static int aa_check_offsets(const aa_col *c, int64_t lo, int64_t hi, int64_t limit,
                             lf_error *err) {
   const int32_t *o = c->offs + c->base;
   if (o[lo] < 0 || o[hi] > limit) return aa_bad(c, "offsets out of range", err);
-  int bad = 0;
-  for (int64_t i = lo; i < hi; i++) bad |= o[i + 1] < o[i];
-  return bad ? aa_bad(c, "offsets decrease", err) : LF_OK;
+  return aa_decreasing(o + lo, hi - lo) ? aa_bad(c, "offsets decrease", err) : LF_OK;
 }
 
 static int aa_bind_kids(aa_col *c, const struct ArrowArray *a, int64_t koff, int64_t lo,
@@ -459,6 +494,7 @@ static int aa_bind(aa_col *c, const struct ArrowArray *a, int64_t koff, int64_t 
     int rc = aa_check_offsets(c, lo, hi, INT32_MAX, err);
     if (rc != LF_OK) return rc;
     size_t span = (size_t)(c->offs[c->base + hi] - c->offs[c->base + lo]);
+    c->vend = c->offs[c->base + hi];
     if (span && !c->vals) return aa_bad(c, "no data buffer", err);
     *bound += n * (tag + 5) + span;
     return LF_OK;
@@ -471,15 +507,9 @@ static int aa_bind(aa_col *c, const struct ArrowArray *a, int64_t koff, int64_t 
   }
 }
 
-/* ------------------------------------------------------------ pass 1: sizes */
+/* ------------------------------------------------------------ the op list */
 
 static inline int aa_bit(const uint8_t *v, int64_t i) { return (v[i >> 3] >> (i & 7)) & 1; }
-
-/* Bytes of the zig-zag varint of v. */
-static inline size_t aa_varlen(int64_t v) {
-  uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-  return (size_t)(64 - __builtin_clzll(z | 1) + 6) / 7;
-}
 
 static int aa_null_error(const aa_col *c, int64_t i, lf_error *err) {
   if (!*c->path) return lf_error_set(err, LF_ERR_DATA, "batch row %lld is null", (long long)i);
@@ -487,291 +517,280 @@ static int aa_null_error(const aa_col *c, int64_t i, lf_error *err) {
                       "field", c->path, c->in_list ? "item" : "row", (long long)i);
 }
 
-static int aa_size(aa_col *c, int64_t lo, int64_t hi, const uint8_t *skip, size_t *sz,
-                   lf_error *err);
-static void aa_write(aa_col *c, int64_t lo, int64_t hi, const uint8_t *skip, uint8_t **cur);
-
-/* Encoded size of the value at physical index p; `k` is a constant at every call site,
- * so each inlined copy is straight-line code for one type. */
-static inline size_t aa_value_size(const aa_col *c, aa_kind k, int64_t p) {
-  switch (k) {
-  case AA_INT: return aa_varlen(((const int32_t *)c->vals)[p]);
-  case AA_LONG: return aa_varlen(((const int64_t *)c->vals)[p]);
-  case AA_FLOAT: return 4;
-  case AA_DOUBLE: return 8;
-  case AA_BOOL: return 1;
-  default: {
-    int64_t n = (int64_t)c->offs[p + 1] - c->offs[p];
-    return (size_t)n + aa_varlen(n);
-  }
-  }
+/* The most bytes op c writes at its own level besides string data (list items are a level
+ * of their own): the union tag, a varint, a fixed value, a block count and its end. */
+static uint32_t aa_op_fixed(const aa_col *c) {
+  static const uint8_t max[] = {[AA_INT] = 5, [AA_LONG] = 10, [AA_FLOAT] = 4, [AA_DOUBLE] = 8,
+                                [AA_BOOL] = 1, [AA_BYTES] = 5, [AA_STRUCT] = 0,
+                                [AA_LIST] = 11, [AA_NULL] = 0};
+  return (uint32_t)c->is_union + max[c->kind];
 }
 
-static inline __attribute__((always_inline)) int
-aa_size_leaf(aa_col *c, int64_t lo, int64_t hi, const uint8_t *skip, size_t *sz, aa_kind k,
-             lf_error *err) {
-  const int64_t b = c->base;
-  const size_t tag = (size_t)c->is_union;
-  if (!skip && !c->valid) { /* the common case: no branches but the loop's */
-    for (int64_t i = lo; i < hi; i++) sz[i - lo] += tag + aa_value_size(c, k, b + i);
-    return LF_OK;
+static size_t aa_count_ops(const aa_col *c) {
+  size_t n = 1;
+  for (size_t k = 0; k < c->n_kids; k++) n += aa_count_ops(&c->kids[k]);
+  return n;
+}
+
+/* Appends c's subtree to e->ops in pre-order; returns the fixed bytes it adds to its
+ * level (see aa_op_fixed) and raises e->slack to every list item level's. */
+static uint32_t aa_flatten(lfh_avro_arrow_encoder *e, const aa_col *c) {
+  aa_op *op = &e->ops[e->n_ops++];
+  memset(op, 0, sizeof *op);
+  op->col = c;
+  op->kind = (uint8_t)c->kind;
+  op->is_union = (uint8_t)c->is_union;
+  op->null_tag = c->null_tag;
+  /* An absent column is a union whose "value" is the null branch, with nothing after. */
+  op->value_tag = c->kind == AA_NULL ? c->null_tag : c->value_tag;
+  uint32_t fixed = aa_op_fixed(c);
+  if (c->kind == AA_STRUCT)
+    for (size_t k = 0; k < c->n_kids; k++) fixed += aa_flatten(e, &c->kids[k]);
+  if (c->kind == AA_LIST) {
+    uint32_t item = aa_flatten(e, &c->kids[0]);
+    op->item_fixed = item;
+    if (item > e->slack) e->slack = item;
   }
-  for (int64_t i = lo; i < hi; i++) {
-    if (skip && skip[i - lo]) continue;
-    if (c->valid && !aa_bit(c->valid, b + i)) {
-      if (!tag) return aa_null_error(c, i, err);
-      sz[i - lo] += 1;
-      continue;
-    }
-    sz[i - lo] += tag + aa_value_size(c, k, b + i);
-  }
+  op->next = (uint32_t)e->n_ops;
+  return fixed;
+}
+
+static int aa_plan(lfh_avro_arrow_encoder *e, lf_error *err) {
+  size_t n = 0;
+  for (size_t k = 0; k < e->root.n_kids; k++) n += aa_count_ops(&e->root.kids[k]);
+  e->ops = calloc(n ? n : 1, sizeof *e->ops);
+  e->run = calloc(n ? n : 1, sizeof *e->run);
+  if (!e->ops || !e->run) return lf_error_set(err, LF_ERR_NOMEM, "out of memory");
+  e->n_ops = 0;
+  e->row_fixed = 0;
+  for (size_t k = 0; k < e->root.n_kids; k++) e->row_fixed += aa_flatten(e, &e->root.kids[k]);
+  if (e->row_fixed > e->slack) e->slack = e->row_fixed;
+  e->slack += AA_OVER;
   return LF_OK;
 }
 
-static int aa_grow_scratch(aa_col *c, size_t n, int list) {
-  if (!list) return lfh_grow(&c->skip, &c->skip_cap, n, 1, AA_CHUNK);
-  if (n <= c->icap) return 0;
-  size_t cap = c->icap, c2 = c->icap, c3 = c->icap;
-  if (lfh_grow(&c->isz, &cap, n, sizeof *c->isz, AA_CHUNK) ||
-      lfh_grow(&c->icur, &c2, n, sizeof *c->icur, AA_CHUNK) ||
-      lfh_grow(&c->iskip, &c3, n, 1, AA_CHUNK))
-    return -1;
-  c->icap = cap < c2 ? (cap < c3 ? cap : c3) : (c2 < c3 ? c2 : c3);
-  return 0;
+/* Copies static op k's subtree into e->run with the batch's buffers; returns the static
+ * op after it. A struct that is neither a union nor has nulls in this batch writes
+ * nothing of its own: only its fields are copied, so rows never dispatch on it. */
+static uint32_t aa_emit(lfh_avro_arrow_encoder *e, uint32_t k) {
+  const aa_op *so = &e->ops[k];
+  const aa_col *c = so->col;
+  uint32_t kid = k + 1;
+  if (so->kind == AA_STRUCT && !c->valid && !so->is_union) {
+    while (kid < so->next) kid = aa_emit(e, kid);
+    return so->next;
+  }
+  aa_op *op = &e->run[e->n_run++];
+  *op = *so;
+  op->valid = c->valid;
+  op->vals = c->vals;
+  op->offs = c->offs;
+  op->base = c->base;
+  op->vend = c->vend;
+  op->code = c->valid || so->is_union ? AA_PRE : op->kind; /* a check or a tag first */
+  while (kid < so->next) kid = aa_emit(e, kid);
+  op->next = (uint32_t)(op - e->run) + 1;
+  if (so->kind == AA_STRUCT || so->kind == AA_LIST) op->next = (uint32_t)e->n_run;
+  return so->next;
 }
 
-static int aa_size_struct(aa_col *c, int64_t lo, int64_t hi, const uint8_t *skip, size_t *sz,
-                          lf_error *err) {
-  const uint8_t *ks = skip;
-  const size_t tag = (size_t)c->is_union;
-  if (c->valid) { /* null rows: the children write nothing for them */
-    if (aa_grow_scratch(c, (size_t)(hi - lo), 0))
-      return lf_error_set(err, LF_ERR_NOMEM, "out of memory encoding '%s'", c->path);
-    for (int64_t i = lo; i < hi; i++) {
-      int s = skip ? skip[i - lo] : 0, null = !aa_bit(c->valid, c->base + i);
-      if (!s && null && !tag) return aa_null_error(c, i, err);
-      c->skip[i - lo] = (uint8_t)(s | null);
+static void aa_plan_bind(lfh_avro_arrow_encoder *e) {
+  e->n_run = 0;
+  for (uint32_t k = 0; k < e->n_ops;) k = aa_emit(e, k);
+}
+
+/* ------------------------------------------------------------ writing rows */
+
+/* 16 bytes through a vector register: one unaligned load and store on any target. */
+typedef uint8_t aa_v16 __attribute__((vector_size(16)));
+
+static inline void aa_mv16(uint8_t *d, const uint8_t *s) {
+  aa_v16 v;
+  memcpy(&v, s, 16);
+  memcpy(d, &v, 16);
+}
+
+/* memcpy of exactly n bytes, inline for the strings most columns hold (a call to memcpy
+ * costs more than copying a URL): overlapping moves cover any length without a byte
+ * loop. Neither reads nor stores leave [s, s + n) and [d, d + n). */
+static inline __attribute__((always_inline)) void aa_copy(uint8_t *d, const uint8_t *s,
+                                                          size_t n) {
+  if (n >= 16) {
+    if (n > 512) {
+      memcpy(d, s, n);
+      return;
     }
-    ks = c->skip;
-  }
-  if (tag)
-    for (int64_t i = lo; i < hi; i++) sz[i - lo] += !(skip && skip[i - lo]);
-  c->kid_skip = ks;
-  for (size_t k = 0; k < c->n_kids; k++) {
-    int rc = aa_size(&c->kids[k], lo, hi, ks, sz, err);
-    if (rc != LF_OK) return rc;
-  }
-  return LF_OK;
-}
-
-/* Items of null or skipped rows must not be written: a null list may still span items. */
-static const uint8_t *aa_item_skip(aa_col *c, int64_t lo, int64_t hi, const uint8_t *skip) {
-  const int32_t *o = c->offs + c->base;
-  int any = 0;
-  for (int64_t i = lo; i < hi && !any; i++)
-    any = ((skip && skip[i - lo]) || (c->valid && !aa_bit(c->valid, c->base + i))) &&
-          o[i + 1] > o[i];
-  if (!any) return NULL;
-  memset(c->iskip, 0, (size_t)(c->ihi - c->ilo));
-  for (int64_t i = lo; i < hi; i++)
-    if ((skip && skip[i - lo]) || (c->valid && !aa_bit(c->valid, c->base + i)))
-      memset(c->iskip + (o[i] - c->ilo), 1, (size_t)(o[i + 1] - o[i]));
-  return c->iskip;
-}
-
-static int aa_size_list(aa_col *c, int64_t lo, int64_t hi, const uint8_t *skip, size_t *sz,
-                        lf_error *err) {
-  const int32_t *o = c->offs + c->base;
-  const size_t tag = (size_t)c->is_union;
-  c->ilo = o[lo];
-  c->ihi = o[hi];
-  size_t ni = (size_t)(c->ihi - c->ilo);
-  if (aa_grow_scratch(c, ni, 1))
-    return lf_error_set(err, LF_ERR_NOMEM, "out of memory encoding '%s'", c->path);
-  if (ni) memset(c->isz, 0, ni * sizeof *c->isz); /* isz is NULL until a chunk has items */
-  c->kid_skip = (skip || c->valid) ? aa_item_skip(c, lo, hi, skip) : NULL;
-  int rc = aa_size(&c->kids[0], c->ilo, c->ihi, c->kid_skip, c->isz, err);
-  if (rc != LF_OK) return rc;
-  for (int64_t i = lo; i < hi; i++) {
-    if (skip && skip[i - lo]) continue;
-    if (c->valid && !aa_bit(c->valid, c->base + i)) {
-      if (!tag) return aa_null_error(c, i, err);
-      sz[i - lo] += 1;
-      continue;
-    }
-    int64_t n = o[i + 1] - o[i];
-    size_t s = tag + 1 + (n ? aa_varlen(n) : 0);
-    for (int64_t j = o[i]; j < o[i + 1]; j++) s += c->isz[j - c->ilo];
-    sz[i - lo] += s;
-  }
-  return LF_OK;
-}
-
-static int aa_size(aa_col *c, int64_t lo, int64_t hi, const uint8_t *skip, size_t *sz,
-                   lf_error *err) {
-  switch (c->kind) {
-  case AA_INT: return aa_size_leaf(c, lo, hi, skip, sz, AA_INT, err);
-  case AA_LONG: return aa_size_leaf(c, lo, hi, skip, sz, AA_LONG, err);
-  case AA_FLOAT: return aa_size_leaf(c, lo, hi, skip, sz, AA_FLOAT, err);
-  case AA_DOUBLE: return aa_size_leaf(c, lo, hi, skip, sz, AA_DOUBLE, err);
-  case AA_BOOL: return aa_size_leaf(c, lo, hi, skip, sz, AA_BOOL, err);
-  case AA_BYTES: return aa_size_leaf(c, lo, hi, skip, sz, AA_BYTES, err);
-  case AA_STRUCT: return aa_size_struct(c, lo, hi, skip, sz, err);
-  case AA_LIST: return aa_size_list(c, lo, hi, skip, sz, err);
-  case AA_NULL:
-    for (int64_t i = lo; i < hi; i++) sz[i - lo] += !(skip && skip[i - lo]);
-    return LF_OK;
-  }
-  return lf_error_set(err, LF_ERR_INTERNAL, "column '%s': unknown plan kind", c->path);
-}
-
-/* ------------------------------------------------------------ pass 2: writes */
-
-/* memcpy of exactly n bytes, inline for the short strings most columns hold: two
- * overlapping moves cover any length in [k, 2k] without a call or a loop. Nothing is
- * stored outside [d, d + n): later bytes of the row may already be written. */
-static inline void aa_copy(uint8_t *d, const uint8_t *s, size_t n) {
-  uint64_t a, b;
-  uint32_t x, y;
-  if (n >= 8 && n <= 16) {
+    for (size_t k = 0; k + 16 < n; k += 16) aa_mv16(d + k, s + k);
+    aa_mv16(d + n - 16, s + n - 16);
+  } else if (n >= 8) {
+    uint64_t a, b;
     memcpy(&a, s, 8);
     memcpy(&b, s + n - 8, 8);
     memcpy(d, &a, 8);
     memcpy(d + n - 8, &b, 8);
-  } else if (n > 16 && n <= 32) {
-    uint64_t c2, e;
-    memcpy(&a, s, 8);
-    memcpy(&b, s + 8, 8);
-    memcpy(&c2, s + n - 16, 8);
-    memcpy(&e, s + n - 8, 8);
-    memcpy(d, &a, 8);
-    memcpy(d + 8, &b, 8);
-    memcpy(d + n - 16, &c2, 8);
-    memcpy(d + n - 8, &e, 8);
-  } else if (n >= 4 && n < 8) {
+  } else if (n >= 4) {
+    uint32_t x, y;
     memcpy(&x, s, 4);
     memcpy(&y, s + n - 4, 4);
     memcpy(d, &x, 4);
     memcpy(d + n - 4, &y, 4);
-  } else if (n > 32) {
-    memcpy(d, s, n);
-  } else {
-    for (size_t i = 0; i < n; i++) d[i] = s[i];
+  } else if (n) { /* 1..3: first, middle and last cover it */
+    uint8_t x = s[0], y = s[n / 2], z = s[n - 1];
+    d[0] = x;
+    d[n / 2] = y;
+    d[n - 1] = z;
   }
 }
 
-static inline uint8_t *aa_put_value(const aa_col *c, aa_kind k, int64_t p, uint8_t *o) {
-  switch (k) {
-  case AA_INT: return o + lfh_avro_put_long(o, ((const int32_t *)c->vals)[p]);
-  case AA_LONG: return o + lfh_avro_put_long(o, ((const int64_t *)c->vals)[p]);
-  case AA_FLOAT: return o + lfh_avro_put_float(o, ((const float *)c->vals)[p]);
-  case AA_DOUBLE: return o + lfh_avro_put_double(o, ((const double *)c->vals)[p]);
-  case AA_BOOL: *o = (uint8_t)aa_bit(c->vals, p); return o + 1;
-  default: {
-    int32_t a = c->offs[p], n = c->offs[p + 1] - a;
-    o += lfh_avro_put_long(o, n);
-    aa_copy(o, (const uint8_t *)c->vals + a, (size_t)n);
-    return o + n;
-  }
-  }
+/* Copies n bytes in 32-byte steps, reading and writing up to AA_OVER bytes past both
+ * ends: one loop trip for most strings, and no branch on their lengths. Row by row, the
+ * bytes past the end are overwritten by what follows (or lie past the output's length);
+ * the caller makes sure the source has them. */
+static inline __attribute__((always_inline)) void aa_copy_over(uint8_t *d, const uint8_t *s,
+                                                               size_t n) {
+  size_t k = 0;
+  do {
+    aa_mv16(d + k, s + k);
+    aa_mv16(d + k + 16, s + k + 16);
+    k += 32;
+  } while (k < n);
 }
 
-static inline __attribute__((always_inline)) void
-aa_write_leaf(const aa_col *c, int64_t lo, int64_t hi, const uint8_t *skip, uint8_t **cur,
-              aa_kind k) {
-  const int64_t b = c->base;
-  if (!skip && !c->valid && !c->is_union) {
-    for (int64_t i = lo; i < hi; i++) cur[i - lo] = aa_put_value(c, k, b + i, cur[i - lo]);
-    return;
+/* A string's length as a zig-zag varint: 1 or 2 bytes without a loop for the lengths
+ * strings have (< 8192), the general writer beyond. */
+static inline __attribute__((always_inline)) uint8_t *aa_put_len(uint8_t *o, int32_t n) {
+  uint32_t z = (uint32_t)n << 1; /* n >= 0: zig-zag is 2n */
+  if (z < 0x80) {
+    *o = (uint8_t)z;
+    return o + 1;
   }
-  for (int64_t i = lo; i < hi; i++) {
-    if (skip && skip[i - lo]) continue;
-    uint8_t *o = cur[i - lo];
-    if (c->valid && !aa_bit(c->valid, b + i)) { /* pass 1 refused nulls outside unions */
-      *o = c->null_tag;
-      cur[i - lo] = o + 1;
-      continue;
-    }
-    if (c->is_union) *o++ = c->value_tag;
-    cur[i - lo] = aa_put_value(c, k, b + i, o);
+  if (z < 0x4000) {
+    o[0] = (uint8_t)(z | 0x80);
+    o[1] = (uint8_t)(z >> 7);
+    return o + 2;
   }
+  return o + lfh_avro_put_long(o, n);
 }
 
-static void aa_write_struct(aa_col *c, int64_t lo, int64_t hi, const uint8_t *skip,
-                            uint8_t **cur) {
-  if (c->is_union)
-    for (int64_t i = lo; i < hi; i++) {
-      if (skip && skip[i - lo]) continue;
-      int null = c->valid && !aa_bit(c->valid, c->base + i);
-      *cur[i - lo]++ = null ? c->null_tag : c->value_tag;
-    }
-  for (size_t k = 0; k < c->n_kids; k++) aa_write(&c->kids[k], lo, hi, c->kid_skip, cur);
+/* What every level of a row shares: the ops, the output's limit and the first error. */
+typedef struct aa_ctx {
+  const aa_op *ops;
+  const uint8_t *limit;
+  lf_error *err;
+  int rc;
+} aa_ctx;
+
+static uint8_t *aa_overflow(aa_ctx *x) {
+  x->rc = lf_error_set(x->err, LF_ERR_INTERNAL, "encoded size exceeds its bound");
+  return NULL;
 }
 
-/* Writes each row's block header and closing 0, and places the item cursors between
- * them; the items are then written a column at a time like rows. */
-static void aa_write_list(aa_col *c, int64_t lo, int64_t hi, const uint8_t *skip,
-                          uint8_t **cur) {
-  const int32_t *o = c->offs + c->base;
-  for (int64_t i = lo; i < hi; i++) {
-    if (skip && skip[i - lo]) continue;
-    uint8_t *p = cur[i - lo];
-    if (c->valid && !aa_bit(c->valid, c->base + i)) {
-      *p = c->null_tag;
-      cur[i - lo] = p + 1;
-      continue;
-    }
-    if (c->is_union) *p++ = c->value_tag;
-    int64_t n = o[i + 1] - o[i];
-    if (n) p += lfh_avro_put_long(p, n);
-    for (int64_t j = o[i]; j < o[i + 1]; j++) {
-      c->icur[j - c->ilo] = p;
-      p += c->isz[j - c->ilo];
-    }
-    *p++ = 0;
-    cur[i - lo] = p;
-  }
-  aa_write(&c->kids[0], c->ilo, c->ihi, c->kid_skip, c->icur);
+static uint8_t *aa_fail_null(aa_ctx *x, const aa_col *c, int64_t i) {
+  x->rc = aa_null_error(c, i, x->err);
+  return NULL;
 }
 
-static void aa_write(aa_col *c, int64_t lo, int64_t hi, const uint8_t *skip, uint8_t **cur) {
-  switch (c->kind) {
-  case AA_INT: aa_write_leaf(c, lo, hi, skip, cur, AA_INT); return;
-  case AA_LONG: aa_write_leaf(c, lo, hi, skip, cur, AA_LONG); return;
-  case AA_FLOAT: aa_write_leaf(c, lo, hi, skip, cur, AA_FLOAT); return;
-  case AA_DOUBLE: aa_write_leaf(c, lo, hi, skip, cur, AA_DOUBLE); return;
-  case AA_BOOL: aa_write_leaf(c, lo, hi, skip, cur, AA_BOOL); return;
-  case AA_BYTES: aa_write_leaf(c, lo, hi, skip, cur, AA_BYTES); return;
-  case AA_STRUCT: aa_write_struct(c, lo, hi, skip, cur); return;
-  case AA_LIST: aa_write_list(c, lo, hi, skip, cur); return;
-  case AA_NULL:
-    for (int64_t i = lo; i < hi; i++)
-      if (!(skip && skip[i - lo])) *cur[i - lo]++ = c->null_tag;
-    return;
+/* Writes ops [from, to) — one level: a row, or one item of a list — for level index i at
+ * o; returns the end, or NULL with x->rc. Room: the caller saw at least `fixed` bytes
+ * before o's limit, the most this level writes besides string data and items; every
+ * string and every list re-checks that room after what it adds, so nothing is ever
+ * written past `limit`, even if the bound behind it were wrong. */
+static uint8_t *aa_run(aa_ctx *x, uint32_t from, uint32_t to, uint32_t fixed, int64_t i,
+                       uint8_t *o) {
+  /* Threaded dispatch (GNU C labels as values, GCC and Clang): every handler jumps to the
+   * next op's itself, so each jump site learns the op sequence that follows it. */
+  static const void *const go[] = {
+      [AA_INT] = &&op_int,   [AA_LONG] = &&op_long,   [AA_FLOAT] = &&op_float,
+      [AA_DOUBLE] = &&op_double, [AA_BOOL] = &&op_bool, [AA_BYTES] = &&op_bytes,
+      [AA_STRUCT] = &&op_next, [AA_LIST] = &&op_list,  [AA_NULL] = &&op_next,
+      [AA_PRE] = &&op_pre};
+  const aa_op *const ops = x->ops, *const end = ops + to, *op = ops + from;
+  const uint8_t *limit = x->limit;
+  int64_t p;
+#define AA_DISPATCH()                                                                       \
+  do {                                                                                      \
+    if (op == end) return o;                                                                \
+    p = op->base + i;                                                                       \
+    goto *go[op->code];                                                                     \
+  } while (0)
+  AA_DISPATCH();
+op_pre: /* a validity bitmap or a union tag first; most columns have neither */
+  if (op->valid && !aa_bit(op->valid, p)) { /* its subtree writes nothing */
+    if (!op->is_union) return aa_fail_null(x, op->col, i);
+    *o++ = op->null_tag;
+    op = ops + op->next;
+    AA_DISPATCH();
   }
+  if (op->is_union) *o++ = op->value_tag;
+  goto *go[op->kind];
+op_int:
+  o += lfh_avro_put_long(o, ((const int32_t *)op->vals)[p]);
+  op++;
+  AA_DISPATCH();
+op_long:
+  o += lfh_avro_put_long(o, ((const int64_t *)op->vals)[p]);
+  op++;
+  AA_DISPATCH();
+op_float:
+  o += lfh_avro_put_float(o, ((const float *)op->vals)[p]);
+  op++;
+  AA_DISPATCH();
+op_double:
+  o += lfh_avro_put_double(o, ((const double *)op->vals)[p]);
+  op++;
+  AA_DISPATCH();
+op_bool:
+  *o++ = (uint8_t)aa_bit(op->vals, p);
+  op++;
+  AA_DISPATCH();
+op_bytes: {
+  int32_t a = op->offs[p], n = op->offs[p + 1] - a;
+  if ((size_t)(limit - o) < (size_t)n + AA_OVER + fixed) return aa_overflow(x);
+  const uint8_t *src = (const uint8_t *)op->vals + a;
+  /* Rows go across columns: the hardware sees too many streams to follow them all. */
+  aa_prefetch_at(src, AA_PREFETCH);
+  if (n > 48) aa_prefetch_at(src, AA_PREFETCH + 64);
+  o = aa_put_len(o, n);
+  if ((int64_t)a + n + AA_OVER <= op->vend) aa_copy_over(o, src, (size_t)n);
+  else aa_copy(o, src, (size_t)n);
+  o += n;
+  op++;
+  AA_DISPATCH();
+}
+op_list: {
+  int64_t a = op->offs[p], b = op->offs[p + 1];
+  if (b > a) o += lfh_avro_put_long(o, b - a);
+  uint32_t k = (uint32_t)(op - ops) + 1;
+  for (int64_t j = a; j < b; j++) {
+    if ((size_t)(limit - o) < op->item_fixed) return aa_overflow(x);
+    o = aa_run(x, k, op->next, op->item_fixed, j, o);
+    if (!o) return NULL;
+  }
+  if ((size_t)(limit - o) < fixed) return aa_overflow(x);
+  *o++ = 0;
+  op = ops + op->next;
+  AA_DISPATCH();
+}
+op_next: /* a struct's fields follow at the same level; an absent column wrote its tag */
+  op++;
+  AA_DISPATCH();
+#undef AA_DISPATCH
 }
 
 /* ------------------------------------------------------------ driver */
 
-/* One chunk: sizes, cursors, writes; *p advances to the chunk's end. */
-static int aa_chunk(lfh_avro_arrow_encoder *e, int64_t lo, int64_t hi, uint8_t **pp,
-                    const uint8_t *limit, lf_error *err) {
-  size_t n = (size_t)(hi - lo);
-  uint8_t *p = *pp;
-  memset(e->sz, 0, n * sizeof *e->sz);
-  int rc = aa_size(&e->root, lo, hi, NULL, e->sz, err);
-  if (rc != LF_OK) return rc;
-  for (size_t i = 0; i < n; i++) {
-    e->cur[i] = p;
-    p += e->sz[i];
+/* Rows read every column's buffers at once: more streams than the hardware prefetchers
+ * follow. Every AA_PF_ROWS rows, ask for the lines of the row-level columns AA_PF_AHEAD
+ * rows on (a prefetch past a buffer's end is harmless: it never faults). */
+static void aa_prefetch_rows(const lfh_avro_arrow_encoder *e, int64_t i) {
+  for (size_t k = 0; k < e->n_run; k++) {
+    const aa_op *op = &e->run[k];
+    if (op->col->in_list) continue;
+    uintptr_t p = (uintptr_t)(op->base + i + AA_PF_AHEAD);
+    if (op->valid) aa_prefetch_at(op->valid, p / 8);
+    if (op->offs) aa_prefetch_at(op->offs, p * 4);
+    else if (op->vals && op->kind != AA_BOOL) aa_prefetch_at(op->vals, p * 8);
   }
-  if (p > limit) /* the bound is a theorem; never write past it if it is wrong */
-    return lf_error_set(err, LF_ERR_INTERNAL, "encoded size exceeds its bound");
-  aa_write(&e->root, lo, hi, NULL, e->cur);
-  if (n && e->cur[n - 1] != p)
-    return lf_error_set(err, LF_ERR_INTERNAL, "encoded size differs from its computation");
-  *pp = p;
-  return LF_OK;
 }
 
 int lfh_avro_arrow_encode(lfh_avro_arrow_encoder *e, const struct ArrowArray *batch,
@@ -781,14 +800,22 @@ int lfh_avro_arrow_encode(lfh_avro_arrow_encoder *e, const struct ArrowArray *ba
   size_t bound = 0;
   int rc = aa_bind(&e->root, batch, 0, first, first + count, &bound, err);
   if (rc != LF_OK || count == 0) return rc;
-  if (lfh_buf_reserve(out, bound) != 0)
+  /* The slack lets each level's room check be one compare (see aa_run). */
+  if (bound > SIZE_MAX - e->slack || lfh_buf_reserve(out, bound + e->slack) != 0)
     return lf_error_set(err, LF_ERR_NOMEM, "out of memory reserving %zu bytes", bound);
+  aa_plan_bind(e);
   uint8_t *start = out->data + out->len, *p = start;
-  for (int64_t lo = first; lo < first + count; lo += AA_CHUNK) {
-    int64_t hi = first + count - lo > AA_CHUNK ? lo + AA_CHUNK : first + count;
-    rc = aa_chunk(e, lo, hi, &p, start + bound, err);
-    if (rc != LF_OK) return rc; /* nothing appended: out->len is unchanged */
+  aa_ctx x = {e->run, start + bound + e->slack, err, LF_OK};
+  const aa_col *root = &e->root;
+  for (int64_t i = first; i < first + count && p; i++) {
+    if (root->valid && !aa_bit(root->valid, root->base + i)) return aa_null_error(root, i, err);
+    if (((i - first) & (AA_PF_ROWS - 1)) == 0) aa_prefetch_rows(e, i);
+    p = (size_t)(x.limit - p) < e->row_fixed ? aa_overflow(&x)
+                                             : aa_run(&x, 0, (uint32_t)e->n_run, e->row_fixed, i, p);
   }
+  if (!p) return x.rc; /* nothing appended */
+  if ((size_t)(p - start) > bound) /* the bound is a theorem; say so if it is wrong */
+    return lf_error_set(err, LF_ERR_INTERNAL, "encoded size exceeds its bound");
   out->len += (size_t)(p - start);
   return LF_OK;
 }

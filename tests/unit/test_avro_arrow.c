@@ -124,6 +124,105 @@ static int same_rows(const struct ArrowSchema *s, const struct ArrowArray *a, in
   return 1;
 }
 
+/* ------------------------------------------------------------ a reference encoder */
+
+/* Row at a time and recursive, sharing nothing with the encoder under test: what the
+ * encoder's bytes must equal exactly, whatever order it writes them in. */
+static void ref_long(lfh_buf *o, int64_t v) {
+  uint8_t tmp[10];
+  lfh_buf_append(o, tmp, lfh_avro_put_long(tmp, v));
+}
+
+static void ref_value(lfh_buf *o, const lfh_avro_schema *t, const struct ArrowSchema *s,
+                      const struct ArrowArray *a, int64_t i);
+
+static void ref_fields(lfh_buf *o, const lfh_avro_schema *t, const struct ArrowSchema *s,
+                       const struct ArrowArray *a, int64_t p) {
+  for (size_t f = 0; f < t->n_fields; f++) {
+    int64_t k = -1;
+    for (int64_t c = 0; c < s->n_children; c++)
+      if (strcmp(s->children[c]->name, t->fields[f].name) == 0) k = c;
+    if (k >= 0) ref_value(o, t->fields[f].type, s->children[k], a->children[k], p);
+    else ref_long(o, t->fields[f].type->branches[0]->type == LFH_AVRO_NULL ? 0 : 1);
+  }
+}
+
+static void ref_items(lfh_buf *o, const lfh_avro_schema *t, const struct ArrowSchema *s,
+                      const struct ArrowArray *a, int64_t p) {
+  const int32_t *off = a->buffers[1];
+  if (off[p + 1] > off[p]) ref_long(o, off[p + 1] - off[p]);
+  static const lfh_avro_schema str = {.type = LFH_AVRO_STRING};
+  for (int64_t j = off[p]; j < off[p + 1]; j++) {
+    if (t->type == LFH_AVRO_ARRAY) {
+      ref_value(o, t->items, s->children[0], a->children[0], j);
+      continue;
+    }
+    const struct ArrowArray *ea = a->children[0];
+    const struct ArrowSchema *es = s->children[0];
+    ref_value(o, &str, es->children[0], ea->children[0], ea->offset + j);
+    ref_value(o, t->items, es->children[1], ea->children[1], ea->offset + j);
+  }
+  ref_long(o, 0);
+}
+
+static void ref_value(lfh_buf *o, const lfh_avro_schema *t, const struct ArrowSchema *s,
+                      const struct ArrowArray *a, int64_t i) {
+  int64_t p = a->offset + i;
+  if (t->type == LFH_AVRO_UNION) {
+    int ni = t->branches[0]->type == LFH_AVRO_NULL ? 0 : 1;
+    if (a->null_count && !bit(a->buffers[0], p)) {
+      ref_long(o, ni);
+      return;
+    }
+    ref_long(o, 1 - ni);
+    t = t->branches[1 - ni];
+  }
+  uint8_t b[8];
+  switch (t->type) {
+  case LFH_AVRO_BOOLEAN: lfh_buf_append(o, &(uint8_t){(uint8_t)bit(a->buffers[1], p)}, 1); break;
+  case LFH_AVRO_INT: ref_long(o, ((const int32_t *)a->buffers[1])[p]); break;
+  case LFH_AVRO_LONG: ref_long(o, ((const int64_t *)a->buffers[1])[p]); break;
+  case LFH_AVRO_FLOAT:
+    lfh_buf_append(o, b, lfh_avro_put_float(b, ((const float *)a->buffers[1])[p]));
+    break;
+  case LFH_AVRO_DOUBLE:
+    lfh_buf_append(o, b, lfh_avro_put_double(b, ((const double *)a->buffers[1])[p]));
+    break;
+  case LFH_AVRO_STRING:
+  case LFH_AVRO_BYTES: {
+    const int32_t *off = a->buffers[1];
+    ref_long(o, off[p + 1] - off[p]);
+    lfh_buf_append(o, (const char *)a->buffers[2] + off[p], (size_t)(off[p + 1] - off[p]));
+    break;
+  }
+  case LFH_AVRO_RECORD: ref_fields(o, t, s, a, p); break;
+  default: ref_items(o, t, s, a, p); break;
+  }
+}
+
+/* The encoder's bytes for rows [first, first + n) equal the reference's, encoded in one
+ * call and a row per call alike (every range end, where reads and copies are exact). */
+static void check_bytes(const char *json, const struct ArrowSchema *s,
+                        const struct ArrowArray *a, int64_t first, int64_t n) {
+  lfh_avro_schema *sch = parse(json);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sch);
+  lfh_avro_arrow_encoder *e = lfh_avro_arrow_encoder_new(sch, s, err0());
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  lfh_buf want = {0}, got = {0}, rows = {0};
+  for (int64_t r = first; r < first + n; r++) ref_value(&want, sch, s, a, r);
+  CU_ASSERT_EQUAL(lfh_avro_arrow_encode(e, a, first, n, &got, err0()), LF_OK);
+  for (int64_t r = first; r < first + n; r++)
+    CU_ASSERT_EQUAL(lfh_avro_arrow_encode(e, a, r, 1, &rows, err0()), LF_OK);
+  CU_ASSERT_EQUAL(got.len, want.len);
+  CU_ASSERT(got.len == want.len && memcmp(got.data, want.data, got.len) == 0);
+  CU_ASSERT(rows.len == want.len && memcmp(rows.data, want.data, rows.len) == 0);
+  lfh_buf_free(&want);
+  lfh_buf_free(&got);
+  lfh_buf_free(&rows);
+  lfh_avro_arrow_encoder_free(e);
+  lfh_avro_schema_free(sch);
+}
+
 /* ------------------------------------------------------------ round trips */
 
 /* Encodes rows [first, first+n) of (as, a) into Avro of `json`, decodes them back and
@@ -690,6 +789,104 @@ static void test_malformed_arrow(void) {
   s.release(&s);
 }
 
+/* Byte for byte against the reference: every type, nulls at every level, lists of
+ * strings, maps, whole batches and ranges starting and ending anywhere. */
+static void test_reference_bytes(void) {
+  struct ArrowArray a;
+  struct ArrowSchema s;
+  build_prims(3000, &a, &s);
+  check_bytes(PRIMS_JSON, &s, &a, 0, 3000);
+  check_bytes(PRIMS_JSON, &s, &a, 1023, 5);
+  a.release(&a);
+  s.release(&s);
+  build_nested(2500, &a, &s);
+  check_bytes(NESTED_JSON, &s, &a, 0, 2500);
+  check_bytes(NESTED_JSON, &s, &a, 7, 1031);
+  check_bytes(NESTED_JSON, &s, &a, 2499, 1);
+  a.release(&a);
+  s.release(&s);
+}
+
+/* Strings of every length up to 100 next to each other and at the data's end, where a
+ * copy that read or wrote past its string would show (under ASan, or in the bytes). */
+static void test_string_copies(void) {
+  char src[128];
+  for (int i = 0; i < 128; i++) src[i] = (char)(' ' + i % 90);
+  lf_builder *b = lf_builder_new("+s", "");
+  lf_builder *x = lf_builder_add_child(b, "u", "x");
+  lf_builder *y = lf_builder_add_child(b, "z", "y");
+  lf_builder *l = lf_builder_add_child(b, "+l", "l");
+  lf_builder *it = lf_builder_add_child(l, "u", "item");
+  lf_builder_set_nullable(x, 0);
+  for (int r = 0; r <= 100; r++) {
+    lf_builder_append_struct(b);
+    lf_builder_append_utf8(x, src + r % 11, (size_t)r);
+    if (r % 9 == 4) lf_builder_append_null(y);
+    else lf_builder_append_binary(y, src, (size_t)(100 - r));
+    for (int k = 0; k < r % 4; k++) lf_builder_append_utf8(it, src + k, (size_t)(r + k * 13) % 70);
+    lf_builder_append_list(l);
+  }
+  struct ArrowArray a;
+  struct ArrowSchema s;
+  CU_ASSERT_EQUAL_FATAL(lf_builder_finish(b, &a, &s, err0()), LF_OK);
+  static const char json[] =
+      "{\"type\":\"record\",\"name\":\"r\",\"fields\":[{\"name\":\"x\",\"type\":\"string\"},"
+      "{\"name\":\"y\",\"type\":[\"bytes\",\"null\"]},{\"name\":\"l\",\"type\":[\"null\","
+      "{\"type\":\"array\",\"items\":[\"null\",\"string\"]}]}]}";
+  check_bytes(json, &s, &a, 0, 101);
+  check_bytes(json, &s, &a, 60, 41);
+  round_trip(json, &s, &a, 0, 101, NULL);
+  a.release(&a);
+  s.release(&s);
+}
+
+/* A nullable struct null in every row writes only its null tag: its children's values,
+ * even a list spanning items and a required field's nulls, are never looked at. */
+static void test_all_null_struct(void) {
+  struct ArrowArray a;
+  struct ArrowSchema s;
+  build_nested(300, &a, &s);
+  struct ArrowArray *user = a.children[1];
+  uint8_t *valid = (uint8_t *)user->buffers[0];
+  CU_ASSERT_PTR_NOT_NULL_FATAL(valid);
+  memset(valid, 0, (size_t)(user->offset + user->length + 7) / 8);
+  user->null_count = user->length;
+  struct ArrowArray *items = a.children[2];
+  memset((uint8_t *)items->buffers[0], 0, (size_t)(items->offset + items->length + 7) / 8);
+  items->null_count = items->length; /* null lists that still span items */
+  check_bytes(NESTED_JSON, &s, &a, 0, 300);
+  round_trip(NESTED_JSON, &s, &a, 3, 290, NULL);
+  a.release(&a);
+  s.release(&s);
+}
+
+/* Decreasing offsets are refused wherever they are: every position of a long column. */
+static void test_offsets_decrease(void) {
+  struct ArrowArray a;
+  struct ArrowSchema s;
+  build_prims(64, &a, &s);
+  lfh_avro_schema *sch = parse(PRIMS_JSON);
+  lfh_avro_arrow_encoder *e = lfh_avro_arrow_encoder_new(sch, &s, err0());
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  lfh_buf buf = {0};
+  int32_t *offs = (int32_t *)a.children[5]->buffers[1]; /* z: bytes, lengths 0..4 */
+  int refused = 0;
+  for (int k = 1; k <= 64; k++) {
+    int32_t keep = offs[k];
+    offs[k] = offs[k - 1] - 1;
+    refused += lfh_avro_arrow_encode(e, &a, 0, 64, &buf, err0()) == LF_ERR_DATA;
+    offs[k] = keep;
+  }
+  CU_ASSERT_EQUAL(refused, 64);
+  CU_ASSERT_EQUAL(buf.len, 0);
+  CU_ASSERT_EQUAL(lfh_avro_arrow_encode(e, &a, 0, 64, &buf, err0()), LF_OK);
+  lfh_buf_free(&buf);
+  lfh_avro_arrow_encoder_free(e);
+  lfh_avro_schema_free(sch);
+  a.release(&a);
+  s.release(&s);
+}
+
 /* Every truncation of a block and a thousand byte corruptions: refused or decoded, never
  * a crash (the sanitizer build checks every access). */
 static void test_hostile_blocks(void) {
@@ -758,6 +955,10 @@ int main(void) {
       {"null_in_required", test_null_in_required},
       {"malformed_arrow", test_malformed_arrow},
       {"hostile_blocks", test_hostile_blocks},
+      {"reference_bytes", test_reference_bytes},
+      {"string_copies", test_string_copies},
+      {"all_null_struct", test_all_null_struct},
+      {"offsets_decrease", test_offsets_decrease},
       {NULL, NULL}};
   return lfh_test_run("avro_arrow", cases);
 }
