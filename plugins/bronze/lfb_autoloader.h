@@ -25,7 +25,7 @@
 /* Decoder threads per read (the brief's two cores) and how many files they may decode
  * ahead of the consumer (bounds memory). */
 #define LFB_DECODE_THREADS 2
-#define LFB_LOOKAHEAD 4
+#define LFB_LOOKAHEAD 8
 /* A gzip file may inflate to this much at most (a decompression bomb becomes a corrupt
  * record instead of exhausting memory). */
 #define LFB_MAX_GUNZIP_BYTES ((size_t)4 << 30)
