@@ -20,6 +20,15 @@ echo "## Arrow <-> Avro binary (bench_avro_codec)"
 echo
 "$bin/bench_avro_codec"
 echo
+echo "## Arrow -> Avro encoding alone, bytes checked against a reference (bench_avro_encode)"
+echo
+"$bin/bench_avro_encode"
+echo
+echo "## Block checksums and snappy: zlib/libsnappy against lfh_crc32/lfh_snappy (bench_crc32, bench_snappy)"
+echo
+"$bin/bench_crc32"
+"$bin/bench_snappy"
+echo
 echo "## Avro container append (bench_avro_write)"
 echo
 if [ -x "$bin/bench_avro_write" ]; then
