@@ -21,6 +21,7 @@
 #include "lf/lf_array.h"
 #include "lfb_json.h"
 #include "lfb_json_internal.h"
+#include "../unit/lfh_arrow_equal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -53,42 +54,6 @@ static void check_batch(const struct ArrowArray *a, int64_t n_data, int rescue) 
   }
 }
 
-/* Equal arrays of schema s: lengths, null counts, validity, offsets, string bytes and
- * the values of valid slots (NULL slots hold nothing defined). */
-static int same_array(const struct ArrowSchema *s, const struct ArrowArray *a,
-                      const struct ArrowArray *b) {
-  if (a->length != b->length || a->null_count != b->null_count ||
-      a->n_children != b->n_children || a->n_buffers != b->n_buffers)
-    return 0;
-  int64_t n = a->length;
-  const uint8_t *va = a->buffers[0], *vb = b->buffers[0];
-  for (int64_t i = 0; a->null_count && i < n; i++)
-    if (((va[i >> 3] >> (i & 7)) ^ (vb[i >> 3] >> (i & 7))) & 1) return 0;
-  const char *f = s->format;
-  size_t w = 0;
-  if (strcmp(f, "u") == 0 || strcmp(f, "+l") == 0 || strcmp(f, "+m") == 0) {
-    const int32_t *oa = a->buffers[1], *ob = b->buffers[1];
-    if (memcmp(oa, ob, (size_t)(n + 1) * 4) != 0) return 0;
-    if (f[0] == 'u' && memcmp(a->buffers[2], b->buffers[2], (size_t)oa[n]) != 0) return 0;
-  } else if (strcmp(f, "b") == 0) {
-    w = 1; /* bits, compared one by one below */
-  } else if (strcmp(f, "i") == 0 || strcmp(f, "f") == 0 || strcmp(f, "tdD") == 0) {
-    w = 4;
-  } else if (f[0] != '+') {
-    w = 8;
-  }
-  const uint8_t *xa = w ? a->buffers[1] : NULL, *xb = w ? b->buffers[1] : NULL;
-  for (int64_t i = 0; w && i < n; i++) {
-    if (a->null_count && !((va[i >> 3] >> (i & 7)) & 1)) continue;
-    if (w == 1 ? (((xa[i >> 3] >> (i & 7)) ^ (xb[i >> 3] >> (i & 7))) & 1) != 0
-               : memcmp(xa + i * (int64_t)w, xb + i * (int64_t)w, w) != 0)
-      return 0;
-  }
-  for (int64_t k = 0; k < a->n_children; k++)
-    if (!same_array(s->children[k], a->children[k], b->children[k])) return 0;
-  return 1;
-}
-
 /* The whole buffer decoded on the SIMD and on the scalar string paths: same batch. */
 static void compare_paths(const struct ArrowSchema *schema, const lfb_json_opts *o,
                           const char *buf, size_t len) {
@@ -108,7 +73,7 @@ static void compare_paths(const struct ArrowSchema *schema, const lfb_json_opts 
     lfb_json_decoder_free(d);
   }
   lfb_json_force_scalar(0);
-  if (rc[0] != rc[1] || (rc[0] == LF_OK && !same_array(&out, &a[0], &a[1]))) abort();
+  if (rc[0] != rc[1] || (rc[0] == LF_OK && !lfh_arrays_equal(&out, &a[0], &a[1]))) abort();
   a[0].release(&a[0]);
   a[1].release(&a[1]);
   out.release(&out);
@@ -157,7 +122,7 @@ static void compare_lines(const struct ArrowSchema *schema, const lfb_json_opts 
     if (k == 0 && lfb_json_output_schema(d, &out, NULL) != LF_OK) abort();
     lfb_json_decoder_free(d);
   }
-  if (ok && !same_array(&out, &a[0], &a[1])) abort();
+  if (ok && !lfh_arrays_equal(&out, &a[0], &a[1])) abort();
   a[0].release(&a[0]);
   a[1].release(&a[1]);
   out.release(&out);

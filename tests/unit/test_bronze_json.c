@@ -20,6 +20,7 @@
 #include "bundle/lfh_ddl.h"
 #include "lf/lf_array.h"
 #include "lfb_json.h"
+#include "lfh_arrow_equal.h"
 #include "lfb_json_internal.h"
 #include "lfh_test.h"
 
@@ -1081,43 +1082,6 @@ static void test_string_paths(void) {
   CU_ASSERT_EQUAL(failures, 0);
 }
 
-/* Equal Arrow arrays of schema s: lengths, null counts, validity, offsets, string bytes
- * and the values of valid slots. */
-static int arrays_equal(const struct ArrowSchema *s, const struct ArrowArray *a,
-                        const struct ArrowArray *b) {
-  if (a->length != b->length || a->null_count != b->null_count ||
-      a->n_children != b->n_children || a->n_buffers != b->n_buffers)
-    return 0;
-  int64_t n = a->length;
-  const uint8_t *va = a->buffers[0], *vb = b->buffers[0];
-  for (int64_t i = 0; a->null_count && i < n; i++)
-    if (((va[i >> 3] >> (i & 7)) ^ (vb[i >> 3] >> (i & 7))) & 1) return 0;
-#define VALID(i) (!a->null_count || ((va[(i) >> 3] >> ((i) & 7)) & 1))
-  const char *f = s->format;
-  size_t width = 0;
-  if (strcmp(f, "u") == 0 || strcmp(f, "+l") == 0 || strcmp(f, "+m") == 0) {
-    const int32_t *oa = a->buffers[1], *ob = b->buffers[1];
-    if (memcmp(oa, ob, (size_t)(n + 1) * 4) != 0) return 0;
-    if (f[0] == 'u' && memcmp(a->buffers[2], b->buffers[2], (size_t)oa[n]) != 0) return 0;
-  } else if (strcmp(f, "b") == 0) {
-    const uint8_t *x = a->buffers[1], *y = b->buffers[1];
-    for (int64_t i = 0; i < n; i++)
-      if (VALID(i) && (((x[i >> 3] >> (i & 7)) ^ (y[i >> 3] >> (i & 7))) & 1)) return 0;
-  } else if (strcmp(f, "i") == 0 || strcmp(f, "f") == 0 || strcmp(f, "tdD") == 0) {
-    width = 4;
-  } else if (f[0] != '+') {
-    width = 8;
-  }
-  for (int64_t i = 0; width && i < n; i++)
-    if (VALID(i) && memcmp((const uint8_t *)a->buffers[1] + i * (int64_t)width,
-                           (const uint8_t *)b->buffers[1] + i * (int64_t)width, width) != 0)
-      return 0;
-#undef VALID
-  for (int64_t k = 0; k < a->n_children; k++)
-    if (!arrays_equal(s->children[k], a->children[k], b->children[k])) return 0;
-  return 1;
-}
-
 /* Deterministic xorshift for the generated lines. */
 static uint64_t rnd(uint64_t *x) {
   *x ^= *x << 13;
@@ -1220,7 +1184,7 @@ static void test_simd_scalar_differential(void) {
   CU_ASSERT(f[0].st.corrupt_rows > 100 && f[0].st.corrupt_rows < 2900); /* both kinds */
   CU_ASSERT_EQUAL(f[0].st.corrupt_rows, f[1].st.corrupt_rows);
   CU_ASSERT_EQUAL(f[0].st.rescued_rows, f[1].st.rescued_rows);
-  CU_ASSERT(arrays_equal(&f[0].out_schema, &f[0].batch, &f[1].batch));
+  CU_ASSERT(lfh_arrays_equal(&f[0].out_schema, &f[0].batch, &f[1].batch));
   /* The same decoded through lfproduce's bytes would not hold invalid strings; check
    * a sample of valid ones against jansson so that equal paths are also right. */
   lf_view sv = col(&f[0], "s");
@@ -1359,7 +1323,7 @@ static void test_lines_whole_vs_one_by_one(void) {
     CU_ASSERT_EQUAL(f[0].st.rows, f[1].st.rows);
     CU_ASSERT_EQUAL(f[0].st.corrupt_rows, f[1].st.corrupt_rows);
     CU_ASSERT_EQUAL(f[0].st.rescued_rows, f[1].st.rescued_rows);
-    CU_ASSERT(arrays_equal(&f[0].out_schema, &f[0].batch, &f[1].batch));
+    CU_ASSERT(lfh_arrays_equal(&f[0].out_schema, &f[0].batch, &f[1].batch));
     /* Null where jansson finds no string "s" (and the line is a record within limits). */
     lf_view sv = col(&f[0], "s");
     int64_t row = 0, bad = 0;
