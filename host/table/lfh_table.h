@@ -78,7 +78,10 @@ typedef struct lfh_table_append lfh_table_append;
  * commit, or instead of it to abandon). */
 int lfh_table_append_begin(lfh_table *t, const struct ArrowSchema *schema,
                            lfh_table_append **out, lf_error *err);
-/* Encodes `batch` (borrowed) into the data file being built in memory. */
+/* Encodes `batch` (borrowed) into the data files being written. On failure (a malformed
+ * batch, a null in a required column, a store error) an unknown part of the batch may be
+ * in them: abandon the append (free it without commit), which leaves the table as it
+ * was. */
 int lfh_table_append_batch(lfh_table_append *a, const struct ArrowArray *batch, lf_error *err);
 /* Writes the data file and manifest, then commits a snapshot whose summary holds
  * `props` (borrowed, may be NULL: lf.flow-id, lf.epoch, upstream ids...) and Java's

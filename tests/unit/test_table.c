@@ -33,7 +33,10 @@ static lf_error *err0(void) {
 
 /* id (required), name, score, ts, tags list<utf8>, attrs map<utf8,int64>,
  * loc struct{lat, city} — nulls at every level. Rows numbered from `first`. */
-static void build_rows(int64_t first, int64_t n, struct ArrowArray *a, struct ArrowSchema *s) {
+/* Rows [first, first + n); with null_id >= 0, `id` is nullable in Arrow and row null_id
+ * has none (a table whose id is required must refuse that row). */
+static void build_rows_ex(int64_t first, int64_t n, int64_t null_id, struct ArrowArray *a,
+                          struct ArrowSchema *s) {
   lf_builder *b = lf_builder_new("+s", "");
   lf_builder *id = lf_builder_add_child(b, "l", "id");
   lf_builder *name = lf_builder_add_child(b, "u", "name");
@@ -47,11 +50,12 @@ static void build_rows(int64_t first, int64_t n, struct ArrowArray *a, struct Ar
   lf_builder *loc = lf_builder_add_child(b, "+s", "loc");
   lf_builder *lat = lf_builder_add_child(loc, "g", "lat");
   lf_builder *city = lf_builder_add_child(loc, "u", "city");
-  lf_builder_set_nullable(id, 0);
+  lf_builder_set_nullable(id, null_id >= 0);
   for (int64_t r = first; r < first + n; r++) {
     char text[32];
     lf_builder_append_struct(b);
-    lf_builder_append_int64(id, r);
+    if (r == null_id) lf_builder_append_null(id);
+    else lf_builder_append_int64(id, r);
     snprintf(text, sizeof text, "name-%" PRId64, r);
     if (r % 4 == 3) lf_builder_append_null(name);
     else lf_builder_append_cstr(name, text);
@@ -79,6 +83,10 @@ static void build_rows(int64_t first, int64_t n, struct ArrowArray *a, struct Ar
     }
   }
   CU_ASSERT_EQUAL_FATAL(lf_builder_finish(b, a, s, err0()), LF_OK);
+}
+
+static void build_rows(int64_t first, int64_t n, struct ArrowArray *a, struct ArrowSchema *s) {
+  build_rows_ex(first, n, -1, a, s);
 }
 
 static int bit(const void *bits, int64_t i) {
@@ -426,6 +434,12 @@ static int append_sizes(lfh_table *t, const int64_t *sizes, int k) {
   return rc;
 }
 
+static int count_objects(void *ctx, const lfh_store_entry *e) {
+  (void)e;
+  ++*(int *)ctx;
+  return 0;
+}
+
 typedef struct blocks_seen {
   lfh_store *store;
   int64_t rows[64];
@@ -489,6 +503,39 @@ static void parallel_blocks(const char *codec, const char *avro_codec) {
   lf_array_release(&a);
   lf_schema_release(&s);
   check_with_python(&fx, avro_codec);
+  teardown(&fx);
+}
+
+/* A batch whose 6th whole block cannot be encoded (a null in the required id) fails its
+ * append with a message naming the column, whichever thread met the null; abandoning the
+ * append then leaves the table as it was (no snapshot, no visible data file). */
+static void test_parallel_block_error(void) {
+  fixture fx;
+  setup(&fx, "snappy");
+  int64_t version = lfh_table_version(fx.t);
+  lfh_table_append *ap = NULL;
+  struct ArrowArray a;
+  struct ArrowSchema s, s2;
+  build_rows(0, 1, &a, &s); /* the schema only: id required */
+  lf_array_release(&a);
+  CU_ASSERT_EQUAL_FATAL(lfh_table_append_begin(fx.t, &s, &ap, err0()), LF_OK);
+  build_rows(0, 3000, &a, &s2);
+  CU_ASSERT_EQUAL(lfh_table_append_batch(ap, &a, err0()), LF_OK);
+  lf_array_release(&a);
+  lf_schema_release(&s2);
+  build_rows_ex(3000, 2048 * 8, 3000 + 1096 + 2048 * 5 + 7, &a, &s2);
+  CU_ASSERT_EQUAL(lfh_table_append_batch(ap, &a, err0()), LF_ERR_DATA);
+  CU_ASSERT_PTR_NOT_NULL(strstr(msg, "'id'"));
+  lf_array_release(&a);
+  lf_schema_release(&s2);
+  lfh_table_append_free(ap); /* abandoned, as the engine does with a failed epoch */
+  lf_schema_release(&s);
+  CU_ASSERT_EQUAL(lfh_table_version(fx.t), version);
+  CU_ASSERT_EQUAL(count_data_files(fx.t), 0);
+  CU_ASSERT_EQUAL(count_rows(fx.t, &(lfh_scan_opts){0}), 0);
+  int files = 0;
+  CU_ASSERT_EQUAL(lfh_store_list(fx.store, TBL "/data/", count_objects, &files, err0()), LF_OK);
+  CU_ASSERT_EQUAL(files, 0);
   teardown(&fx);
 }
 
@@ -751,6 +798,7 @@ int main(void) {
       {"deflate level: 1 and 9 read back, bad levels refused", test_deflate_level},
       {"data files roll over at the target size", test_rollover},
       {"blocks of 2048 rows whichever thread encoded them", test_parallel_blocks},
+      {"a block that cannot be encoded fails its batch; abandoning leaves the table", test_parallel_block_error},
       {"bad codec, existing and missing tables", test_bad_codec},
       {"time travel by id and timestamp, incremental scans", test_time_travel},
       {"exactly-once: newest epoch of a flow, re-runs refused", test_exactly_once},
