@@ -85,6 +85,9 @@ static int note_new_field(lfb_jdec *d, const char *key, size_t klen, const char 
 }
 
 static int dec_value(lfb_jdec *d, jcol *c, jpos *s, int depth, jframe *fr);
+static int dec_struct(lfb_jdec *d, jcol *c, jpos *s, int depth, jframe *fr);
+static int dec_number(lfb_jdec *d, jcol *c, jpos *s);
+static int dec_time(lfb_jdec *d, jcol *c, jpos *s);
 
 static inline const char *ws(const jpos *s, const char *p) {
   return lfb_skip_ws_in(p, s->end, s->lines);
@@ -119,15 +122,43 @@ static int dec_extra(lfb_jdec *d, jpos *s, int depth, jframe *fr, const char *ke
   return d->rescue_on ? rescue_put(d, fr, key, klen, vs, (size_t)(ve - vs)) : J_OK;
 }
 
+/* A non-negative integer of at most 9 digits (schema versions, counts) for an INT or
+ * BIGINT column, appended without the general parser. J_MISMATCH: not that shape (no
+ * value appended; the general parser decides). */
+static inline int int_fast(jcol *c, jpos *s) {
+  const char *p = s->p, *end = s->end;
+  if (p >= end || (unsigned)(*p - '0') > 9) return J_MISMATCH;
+  if (*p == '0' && end - p > 1 && (unsigned)(p[1] - '0') <= 9) return J_MISMATCH;
+  int32_t v = 0;
+  const char *lim = end - p > 9 ? p + 9 : end;
+  while (p < lim && (unsigned)(*p - '0') <= 9) v = v * 10 + (*p++ - '0');
+  if (p < end && ((unsigned)(*p - '0') <= 9 || *p == '.' || *p == 'e' || *p == 'E'))
+    return J_MISMATCH;
+  s->p = p;
+  if (c->kind == K_I32) return lfb_col_append_fixed(c, &v, 4);
+  int64_t w = v;
+  return lfb_col_append_fixed(c, &w, 8);
+}
+
 /* The value of a schema field `kid` of a struct whose element `idx` is being built. */
 static int dec_field(lfb_jdec *d, jcol *kid, jpos *s, int depth, jframe *fr, const char *key,
                      size_t klen, int64_t idx) {
   const char *vs = s->p;
+  char ch = vs < s->end ? *vs : '\0';
   int rc;
+  /* The usual shapes go straight to their decoder, past dec_value's dispatch. */
   if (fr && kid->kind == K_STRUCT) {
     jframe sub = {fr, key, klen, 0, 0};
-    rc = dec_value(d, kid, s, depth, &sub);
+    rc = ch == '{' ? dec_struct(d, kid, s, depth, &sub) : dec_value(d, kid, s, depth, &sub);
     if (rc == J_OK && sub.opened) rc = jbuf_putc(&d->rb, '}');
+  } else if ((kid->kind == K_I32 || kid->kind == K_I64) &&
+             (rc = int_fast(kid, s)) != J_MISMATCH) {
+    /* done: a small non-negative integer */
+  } else if (kid->kind >= K_I32 && kid->kind <= K_F64 &&
+             (ch == '-' || (unsigned)(ch - '0') < 10)) {
+    rc = dec_number(d, kid, s);
+  } else if (kid->kind >= K_DATE && kid->kind <= K_TSNTZ && ch == '"') {
+    rc = dec_time(d, kid, s);
   } else {
     rc = dec_value(d, kid, s, depth, fr);
   }
@@ -363,8 +394,55 @@ static int dec_map(lfb_jdec *d, jcol *c, jpos *s, int depth) {
   }
 }
 
+/* Whether the 8 bytes x hold digits where `dm` has 0xFF and exactly the bytes of `sep`
+ * elsewhere (little-endian). The digit bytes are checked as ASCII first, so adding 0x46
+ * carries out of no byte; a byte below '0' borrows from the next one when 0x30 is taken
+ * away, but it fails the test itself either way. */
+static inline int shape8(uint64_t x, uint64_t dm, uint64_t sep) {
+  const uint64_t hi = 0x8080808080808080ull, k30 = 0x3030303030303030ull;
+  uint64_t y = (x & dm) | (k30 & ~dm);
+  return (x & ~dm) == sep && !(y & hi) && !(((y + 0x4646464646464646ull) | (y - k30)) & hi);
+}
+
+/* The producer's own timestamp form, "YYYY-MM-DDTHH:MM:SS.mmmZ" and its closing quote at
+ * t (25 bytes readable), to microseconds without the general parser: the shape is
+ * checked a word at a time and the date, shared by runs of events, is parsed once per
+ * change. 0 on success; -1: not exactly that form (the general parser decides). */
+static int ts_fast(lfb_jdec *d, const char *t, int64_t *out) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  uint64_t w[3];
+  memcpy(w, t, 24);
+  if (t[24] != '"' || !shape8(w[0], 0x00FFFF00FFFFFFFFull, 0x2D00002D00000000ull) ||
+      !shape8(w[1], 0xFFFF00FFFF00FFFFull, 0x00003A0000540000ull) ||
+      !shape8(w[2], 0x00FFFFFF00FFFF00ull, 0x5A0000002E00003Aull))
+    return -1;
+#else
+  static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ\"";
+  for (int i = 0; i < 25; i++)
+    if (shape[i] == 'd' ? (unsigned)(t[i] - '0') > 9 : t[i] != shape[i]) return -1;
+#endif
+  if (memcmp(t, d->ts_ymd, 10) != 0) {
+    int32_t days;
+    if (lfb_parse_date(t, 10, &days) != 0) return -1;
+    memcpy(d->ts_ymd, t, 10);
+    d->ts_days = days;
+  }
+#define D2(i) ((t[i] - '0') * 10 + (t[i + 1] - '0'))
+  int hh = D2(11), mi = D2(14), ss = D2(17);
+  int64_t ms = D2(20) * 10 + (t[22] - '0');
+#undef D2
+  if (hh > 23 || mi > 59 || ss > 59) return -1;
+  *out = (d->ts_days * 86400 + hh * 3600 + mi * 60 + ss) * 1000000 + ms * 1000;
+  return 0;
+}
+
 /* A string value for a date/time column: its text, unescaped into scratch if needed. */
 static int dec_time(lfb_jdec *d, jcol *c, jpos *s) {
+  int64_t us;
+  if (c->kind == K_TS && s->end - s->p >= 26 && ts_fast(d, s->p + 1, &us) == 0) {
+    s->p += 26;
+    return lfb_col_append_fixed(c, &us, 8);
+  }
   unsigned f;
   const char *p = s->p, *e = lfb_scan_string(p + 1, s->end, &f);
   if (!e) return J_SYNTAX;
@@ -381,7 +459,6 @@ static int dec_time(lfb_jdec *d, jcol *c, jpos *s) {
     if (lfb_parse_date(t, n, &v) != 0) return J_MISMATCH;
     return lfb_col_append_fixed(c, &v, 4);
   }
-  int64_t us;
   if (lfb_parse_timestamp(t, n, c->kind == K_TSNTZ, &us) != 0) return J_MISMATCH;
   return lfb_col_append_fixed(c, &us, 8);
 }

@@ -34,6 +34,8 @@ typedef struct lfb_jdec {
   jbuf fpath;   /* the current file's path as the body of a JSON string */
   jbuf newf;    /* "name\0type\0" for add_new_columns / fail_on_new_columns */
   size_t n_newf;
+  char ts_ymd[10];    /* the date of the last fast-path timestamp ("" at first) */
+  int64_t ts_days;    /* its days since the epoch */
   char newfield[256]; /* the field that failed fail_on_new_columns */
 } lfb_jdec;
 

@@ -613,6 +613,207 @@ static void test_timestamps(void) {
   fx_close(&f);
 }
 
+/* The fast path for "YYYY-MM-DDTHH:MM:SS.mmmZ" agrees with the general parser on that
+ * form and on every one-byte change of it (each position through digits, separators,
+ * letters and the closing quote's neighbours), on calendar edges and on other lengths;
+ * consecutive values change the date often, so the remembered date is exercised too. */
+static void test_timestamp_fast_form(void) {
+  static const char *bases[] = {"2024-03-15T12:34:56.789Z", "2024-02-29T23:59:59.999Z",
+                                "2023-02-29T00:00:00.000Z", "1969-12-31T23:59:59.001Z",
+                                "0000-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z",
+                                "2024-13-01T00:00:00.000Z", "2024-04-31T00:00:00.000Z",
+                                "2024-01-00T00:00:00.000Z", "2024-01-01T24:00:00.000Z",
+                                "2024-01-01T00:60:00.000Z", "2024-01-01T00:00:60.000Z",
+                                "2024-03-15T12:34:56.78Z",  "2024-03-15T12:34:56.7890Z",
+                                "2024-03-15T12:34:56Z",     "2024-03-15T12:34:56.789ZZ",
+                                "2024-03-15T12:34:56.789",  "2024-03-15t12:34:56.789z",
+                                "2024-03-15 12:34:56.789Z", "2024-03-15T12:34:56.789+00"};
+  static const char subs[] = "0159/:-.TtZz +Q~";
+  size_t nb = sizeof bases / sizeof bases[0], cap = 1 << 20, o = 0, rows = 0;
+  char *text = malloc(cap), (*vals)[40] = malloc(10000 * sizeof *vals);
+  CU_ASSERT_FATAL(text && vals);
+  for (size_t b = 0; b < nb; b++) {
+    size_t len = strlen(bases[b]);
+    for (size_t i = 0; i <= len; i++)
+      for (size_t k = 0; k < sizeof subs - 1 && (i < len || k == 0); k++) {
+        char v[40];
+        memcpy(v, bases[b], len + 1);
+        if (i < len) v[i] = subs[k]; /* i == len: the base itself */
+        CU_ASSERT_FATAL(rows < 10000);
+        memcpy(vals[rows], v, sizeof v);
+        o += (size_t)snprintf(text + o, cap - o, "{\"t\":\"%s\",\"n\":\"%s\"}\n", v, v);
+        rows++;
+      }
+  }
+  CU_ASSERT_FATAL(o < cap);
+  fx f;
+  fx_open(&f, "t TIMESTAMP, n TIMESTAMP_NTZ", "_rescued_data", LFB_EVOLVE_RESCUE, NULL, 0);
+  fx_run(&f, text);
+  lf_view t = col(&f, "t"), n = col(&f, "n");
+  CU_ASSERT_EQUAL_FATAL(f.batch.length, (int64_t)rows);
+  int bad = 0, fast = 0;
+  for (size_t r = 0; r < rows; r++) {
+    const char *v = vals[r];
+    int64_t want, wn;
+    int ok = lfb_parse_timestamp(v, strlen(v), 0, &want) == 0;
+    int okn = lfb_parse_timestamp(v, strlen(v), 1, &wn) == 0;
+    int64_t i = (int64_t)r;
+    if (ok != lf_view_is_valid(&t, i) || (ok && lf_view_int64(&t, i) != want) ||
+        okn != lf_view_is_valid(&n, i) || (okn && lf_view_int64(&n, i) != wn)) {
+      fprintf(stderr, "fast timestamp form: %s\n", v);
+      bad++;
+    }
+    fast += ok && strlen(v) == 24 && v[10] == 'T' && v[23] == 'Z';
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT(fast > 100); /* the fast form itself was well covered */
+  fx_close(&f);
+  free(text);
+  free(vals);
+}
+
+/* The fast path for short non-negative integers agrees with the general parser (values
+ * it takes, and every shape around it that it must leave to the general one). */
+static void test_int_fast_form(void) {
+  static const char *nums[] = {"0", "7", "10", "00", "01", "-0", "-7", "123456789", "999999999",
+                               "1234567890", "2147483647", "2147483648", "-2147483648",
+                               "-2147483649", "9223372036854775807", "9223372036854775808",
+                               "99999999999999999999", "1.0", "1e2", "1E2", "5.", "5e", "0.5",
+                               "12 ", "3\t", "42x"};
+  size_t nn = sizeof nums / sizeof nums[0];
+  char text[8192];
+  size_t o = 0;
+  for (size_t i = 0; i < nn; i++)
+    o += (size_t)snprintf(text + o, sizeof text - o, "{\"i\":%s,\"l\":%s}\n", nums[i], nums[i]);
+  fx f;
+  fx_open(&f, "i INT, l BIGINT", "_rescued_data", LFB_EVOLVE_RESCUE, NULL, 0);
+  fx_run(&f, text);
+  lf_view iv = col(&f, "i"), lv = col(&f, "l");
+  CU_ASSERT_EQUAL_FATAL(f.batch.length, (int64_t)nn);
+  for (size_t r = 0; r < nn; r++) {
+    const char *p = nums[r], *e = p + strcspn(p, " \t");
+    int64_t v = 0;
+    int rc = lfb_parse_int64(&p, e, &v);
+    int whole = rc == J_OK && p == e; /* "42x": a corrupt record */
+    int64_t i = (int64_t)r;
+    int iok = whole && v >= INT32_MIN && v <= INT32_MAX;
+    int ok = lf_view_is_valid(&lv, i) == whole && (!whole || lf_view_int64(&lv, i) == v) &&
+             lf_view_is_valid(&iv, i) == iok && (!iok || lf_view_int32(&iv, i) == (int32_t)v);
+    if (!ok) fprintf(stderr, "int fast form: %s\n", nums[r]);
+    CU_ASSERT(ok);
+  }
+  fx_close(&f);
+}
+
+/* One generated row of test_struct_nulls: what each field was. */
+typedef struct nrow {
+  int corrupt;
+  int s;      /* 0 missing, 1 null, 2 {}, 3 x only, 4 x and t null, 5 t only, 6 all, 7 a number */
+  int64_t x;
+  int t;      /* s = 5, 6: 0 {}, 1 y, 2 y and z */
+  int l;      /* 0 missing, 1 null, 2.. a list of l - 2 elements */
+  int el[4];  /* 0 null, 1 {}, 2 q */
+} nrow;
+
+static uint32_t nrand(uint32_t *st) {
+  *st = *st * 1103515245u + 12345u;
+  return *st >> 16;
+}
+
+static size_t nrow_text(const nrow *r, int64_t i, char *out, size_t cap) {
+  if (r->corrupt) return (size_t)snprintf(out, cap, "{\"a\":\"r%lld\",\"s\":{\"x\":\n", (long long)i);
+  size_t o = (size_t)snprintf(out, cap, "{\"a\":\"r%lld\"", (long long)i);
+  static const char *tt[] = {"{}", "{\"y\":\"why\"}", "{\"z\":2.5,\"y\":\"zy\"}"};
+  switch (r->s) {
+  case 1: o += (size_t)snprintf(out + o, cap - o, ",\"s\":null"); break;
+  case 2: o += (size_t)snprintf(out + o, cap - o, ",\"s\":{}"); break;
+  case 3: o += (size_t)snprintf(out + o, cap - o, ",\"s\":{\"x\":%lld}", (long long)r->x); break;
+  case 4: o += (size_t)snprintf(out + o, cap - o, ",\"s\":{\"t\":null,\"x\":%lld}", (long long)r->x); break;
+  case 5: o += (size_t)snprintf(out + o, cap - o, ",\"s\":{\"t\":%s}", tt[r->t]); break;
+  case 6: o += (size_t)snprintf(out + o, cap - o, ",\"s\":{\"x\":%lld,\"t\":%s}", (long long)r->x, tt[r->t]); break;
+  case 7: o += (size_t)snprintf(out + o, cap - o, ",\"s\":7"); break;
+  }
+  if (r->l == 1) o += (size_t)snprintf(out + o, cap - o, ",\"l\":null");
+  if (r->l >= 2) {
+    o += (size_t)snprintf(out + o, cap - o, ",\"l\":[");
+    for (int k = 0; k < r->l - 2; k++)
+      o += (size_t)snprintf(out + o, cap - o, "%s%s", k ? "," : "",
+                            r->el[k] == 0 ? "null" : r->el[k] == 1 ? "{}" : "{\"q\":3}");
+    o += (size_t)snprintf(out + o, cap - o, "]");
+  }
+  return o + (size_t)snprintf(out + o, cap - o, "}\n");
+}
+
+/* Row `i` of the batch holds what nrow r says. */
+static int nrow_check(fx *f, int64_t i, const nrow *r) {
+  lf_view s = col(f, "s"), x = col(f, "s.x"), t = col(f, "s.t"), y = col(f, "s.t.y"),
+          z = col(f, "s.t.z"), l = col(f, "l"), e, q;
+  CU_ASSERT_FATAL(lf_view_child(&l, 0, &e) == LF_OK && lf_view_child(&e, 0, &q) == LF_OK);
+  int sv = !r->corrupt && r->s >= 2 && r->s <= 6, xv = sv && (r->s == 3 || r->s == 4 || r->s == 6);
+  int tv = sv && r->s >= 5, yv = tv && r->t >= 1, zv = tv && r->t == 2;
+  int ok = lf_view_is_valid(&s, i) == sv && lf_view_is_valid(&x, i) == xv &&
+           (!xv || lf_view_int64(&x, i) == r->x) && lf_view_is_valid(&t, i) == tv &&
+           lf_view_is_valid(&y, i) == yv && lf_view_is_valid(&z, i) == zv &&
+           (!zv || lf_view_double(&z, i) == 2.5) && (!yv || str_is(&y, i, r->t == 1 ? "why" : "zy"));
+  int lv = !r->corrupt && r->l >= 2;
+  ok = ok && lf_view_is_valid(&l, i) == lv;
+  int64_t b, en;
+  if (ok && lv) {
+    ok = lf_view_list_range(&l, i, &b, &en) == LF_OK && en - b == r->l - 2;
+    for (int k = 0; ok && k < r->l - 2; k++)
+      ok = lf_view_is_valid(&e, b + k) == (r->el[k] != 0) &&
+           lf_view_is_valid(&q, b + k) == (r->el[k] == 2) &&
+           (r->el[k] != 2 || lf_view_int32(&q, b + k) == 3);
+  }
+  return ok;
+}
+
+/* Structs missing, NULL, of the wrong type or in corrupt rows (their children's NULLs are
+ * appended late, in bulk), then present again, in runs of every length and across batch
+ * and file boundaries, nested and inside lists: each row's values and validity are the
+ * ones it was generated with. */
+static void test_struct_nulls(void) {
+  fx f;
+  fx_open(&f, "a STRING, s STRUCT<x: BIGINT, t: STRUCT<y: STRING, z: DOUBLE>>, "
+              "l ARRAY<STRUCT<q: INT>>", "_rescued_data", LFB_EVOLVE_RESCUE, NULL, 0);
+  enum { N = 3000 };
+  nrow *rows = calloc(N, sizeof *rows);
+  char *text = malloc((size_t)N * 160);
+  CU_ASSERT_FATAL(rows && text);
+  uint32_t st = 7;
+  int64_t at = 0, bad = 0; /* rows[at] is row 0 of the pending batch */
+  for (int64_t i = 0; i < N;) {
+    size_t o = 0;
+    int64_t first = i, n = 1 + nrand(&st) % 40;
+    int run = (int)(nrand(&st) % 4); /* runs of missing / NULL structs */
+    for (; i < N && i < first + n; i++) {
+      nrow *r = &rows[i];
+      uint32_t k = nrand(&st);
+      r->corrupt = k % 29 == 0;
+      r->s = run == 0 ? (int)(k % 2) : run == 1 ? (int)(k % 8) : (int)(2 + k % 5);
+      r->x = (int64_t)(k % 1000) - 500;
+      r->t = (int)(nrand(&st) % 3);
+      r->l = run == 3 ? (int)(nrand(&st) % 2) : (int)(nrand(&st) % 6);
+      for (int e = 0; e < 4; e++) r->el[e] = (int)(nrand(&st) % 3);
+      o += nrow_text(r, i, text + o, 160);
+    }
+    CU_ASSERT_FATAL(fx_decode(&f, text, o, "landing/n.json") == LF_OK);
+    if (nrand(&st) % 3 == 0 || i == N) {
+      fx_finish(&f);
+      CU_ASSERT_EQUAL_FATAL(f.batch.length, i - at);
+      for (int64_t j = at; j < i; j++)
+        if (!nrow_check(&f, j - at, &rows[j])) {
+          if (bad++ < 5) fprintf(stderr, "struct nulls: row %lld\n", (long long)j);
+        }
+      at = i;
+    }
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  fx_close(&f);
+  free(rows);
+  free(text);
+}
+
 /* Doubles agree with strtod (correct rounding) on many shapes, and strings escape right. */
 static void test_numbers_strings(void) {
   fx f;
@@ -1404,6 +1605,9 @@ int main(void) {
       {"schema evolution modes", test_evolution},
       {"metadata column, several batches", test_metadata_batches},
       {"timestamps and dates", test_timestamps},
+      {"short integers against the general parser", test_int_fast_form},
+      {"missing and NULL structs in runs, across batches", test_struct_nulls},
+      {"the producer's timestamp form against the general parser", test_timestamp_fast_form},
       {"numbers exact, string escapes", test_numbers_strings},
       {"clickstream DDL is the bundle's", test_click_ddl_in_bundle},
       {"lfproduce output vs jansson", test_lfproduce_differential},
