@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/lfh_cli_args.h"
 #include "engine/lfh_pipeline.h"
 #include "engine/lfh_session.h"
 #include "eventlog/lfh_eventlog_query.h"
@@ -93,18 +94,6 @@ static void usage_for(const ev_args *a, FILE *out) {
   else lfh_cmd_events_usage(out);
 }
 
-static int parse_limit(const char *s, long *out) {
-  char *end = NULL;
-  errno = 0;
-  long v = strtol(s, &end, 10);
-  if (errno || end == s || *end || v < 0) {
-    fprintf(stderr, "Error: --limit expects a number >= 0, got '%s'\n", s);
-    return 2;
-  }
-  *out = v;
-  return 0;
-}
-
 /* An event-only option given to `runs`. */
 static int not_for_runs(const ev_args *a, const char *opt) {
   if (!a->runs) return 0;
@@ -149,7 +138,7 @@ static int parse_args(int argc, char **argv, ev_args *a) {
       a->update = optarg;
       break;
     case 'n':
-      if (parse_limit(optarg, &a->limit) != 0) return 2;
+      if (lfh_cli_parse_limit(optarg, &a->limit) != 0) return 2;
       break;
     case 'o':
       if (strcmp(optarg, "text") == 0) a->json = 0;

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/lfh_cli_args.h"
 #include "bundle/lfh_bundle.h"
 #include "lf/lf_array.h"
 #include "lfh_cmd_table.h"
@@ -159,18 +160,6 @@ static int parse_fmt(const char *s, tbl_fmt *out) {
   return 0;
 }
 
-static int parse_limit(const char *s, long *out) {
-  char *end = NULL;
-  errno = 0;
-  long v = strtol(s, &end, 10);
-  if (errno || end == s || *end || v < 0) {
-    fprintf(stderr, "Error: --limit expects a number >= 0, got '%s'\n", s);
-    return 2;
-  }
-  *out = v;
-  return 0;
-}
-
 /* "30", "30s", "15m", "12h", "7d" -> milliseconds. */
 static int parse_age(const char *s, int64_t *ms) {
   char *end = NULL;
@@ -235,7 +224,7 @@ static int parse_args(int argc, char **argv, tbl_args *a) {
     case OPT_AS_OF: a->as_of = optarg; break;
     case OPT_COLUMNS: a->columns = optarg; break;
     case OPT_LIMIT:
-      if (parse_limit(optarg, &a->limit) != 0) return 2;
+      if (lfh_cli_parse_limit(optarg, &a->limit) != 0) return 2;
       break;
     case OPT_CLUSTER_BY: a->cluster_by = optarg; break;
     case OPT_FILE_ROWS:
