@@ -280,11 +280,7 @@ int lfh_deploy_run(const lfh_deploy_opts *o) {
   fprintf(out, "Deploying %s (target %s) to %s\n",
           s.bundle->root_file ? s.bundle->root_file : "bundle",
           s.bundle->target ? s.bundle->target : "none", plan.root_path);
-  if (lfh_lock_acquire(plan.root_path, "deploy", o->force_lock, &lock, &err) != 0) {
-    fprintf(errs, "Error: %s\n", msg);
-    goto done;
-  }
-  if (lfh_lock_note(lock)) fprintf(errs, "Warning: %s\n", lfh_lock_note(lock));
+  if (lfh_deploy_lock(plan.root_path, "deploy", o->force_lock, &lock, errs) != 0) goto done;
   if (lfh_deploy_plan_make(&s, &plan, errs) != 0) goto done;
   if (n_destructive(&plan) && !o->auto_approve) {
     rc = refuse(&plan, out, errs);
@@ -296,12 +292,30 @@ int lfh_deploy_run(const lfh_deploy_opts *o) {
   }
   rc = 0;
 done:
-  lf_error_init(&err, msg, sizeof(msg));
-  if (lock && lfh_lock_release(lock, &err) != 0) {
-    fprintf(errs, "Error: releasing the deployment lock: %s\n", msg);
-    rc = 1;
-  }
+  if (lfh_deploy_unlock(lock, errs) != 0) rc = 1;
   lfh_deploy_plan_free(&plan);
   lfh_session_close(&s);
   return rc;
+}
+
+int lfh_deploy_lock(const char *root, const char *command, int force, lfh_lock **out,
+                    FILE *errs) {
+  char msg[1024];
+  lf_error err;
+  lf_error_init(&err, msg, sizeof(msg));
+  if (lfh_lock_acquire(root, command, force, out, &err) != 0) {
+    fprintf(errs, "Error: %s\n", msg);
+    return 1;
+  }
+  if (lfh_lock_note(*out)) fprintf(errs, "Warning: %s\n", lfh_lock_note(*out));
+  return 0;
+}
+
+int lfh_deploy_unlock(lfh_lock *lock, FILE *errs) {
+  char msg[1024];
+  lf_error err;
+  lf_error_init(&err, msg, sizeof(msg));
+  if (!lock || lfh_lock_release(lock, &err) == 0) return 0;
+  fprintf(errs, "Error: releasing the deployment lock: %s\n", msg);
+  return 1;
 }

@@ -107,11 +107,7 @@ int lfh_deploy_destroy(const lfh_deploy_opts *o) {
                   "--auto-approve to proceed\n");
     goto done;
   }
-  if (lfh_lock_acquire(root, "destroy", o->force_lock, &lock, &err) != 0) {
-    fprintf(errs, "Error: %s\n", msg);
-    goto done;
-  }
-  if (lfh_lock_note(lock)) fprintf(errs, "Warning: %s\n", lfh_lock_note(lock));
+  if (lfh_deploy_lock(root, "destroy", o->force_lock, &lock, errs) != 0) goto done;
   fprintf(out, "Destroying %s (target %s) at %s\n", st->bundle_name ? st->bundle_name : "?",
           st->target ? st->target : "none", root);
   if (destroy_all(st, root, out, &err) != 0) {
@@ -120,11 +116,7 @@ int lfh_deploy_destroy(const lfh_deploy_opts *o) {
   }
   rc = 0;
 done:
-  lf_error_init(&err, msg, sizeof(msg));
-  if (lock && lfh_lock_release(lock, &err) != 0) {
-    fprintf(errs, "Error: releasing the deployment lock: %s\n", msg);
-    rc = 1;
-  }
+  if (lfh_deploy_unlock(lock, errs) != 0) rc = 1;
   lfh_deploy_state_free(st);
   free(root);
   lfh_session_close(&s);

@@ -6,6 +6,7 @@
 
 #include "deploy/lfh_deploy.h"
 #include "deploy/lfh_deploy_state.h"
+#include "deploy/lfh_lock.h"
 #include "engine/lfh_session.h"
 #include "lf/lf_arrow.h"
 #include "table/lfh_table.h"
@@ -53,6 +54,15 @@ typedef struct lfh_deploy_plan {
 
 /* The workspace root of the session's target (malloc'd), as lfh_pipeline anchors it. */
 char *lfh_deploy_root_path(const lfh_bundle *b);
+
+/* The deployment lock of `root` for `command` ("deploy", "destroy"), as the CLI reports
+ * it: the refusal as an error, a stale holder's note as a warning, both on `errs`.
+ * 0 with *out set, or 1. */
+int lfh_deploy_lock(const char *root, const char *command, int force, lfh_lock **out,
+                    FILE *errs);
+/* Releases a lock taken by lfh_deploy_lock (NULL is fine); 0, or 1 after an error on
+ * `errs`. */
+int lfh_deploy_unlock(lfh_lock *lock, FILE *errs);
 
 /* Makes the plan: state header of `next`, every pipeline wired, every table compared.
  * Errors (diagnostics of wiring, store failures) are printed to `errs`; returns 0 or 1. */
