@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "util/lfh_clock.h"
 #include "util/lfh_take.h"
 
 #define ROW_JSON_MAX_DEPTH 64
@@ -93,14 +94,9 @@ static json_t *hex_value(const rj *c, const uint8_t *p, size_t n) {
 }
 
 static json_t *time_value(int64_t us, int with_date, int with_time, int utc) {
-  int64_t secs = us / 1000000, frac = us % 1000000;
-  if (frac < 0) {
-    frac += 1000000;
-    secs--;
-  }
-  time_t t = (time_t)secs;
+  int64_t frac;
   struct tm tm;
-  if (!gmtime_r(&t, &tm)) return json_string("<out of range>");
+  if (lfh_utc_tm(us, &tm, &frac) != 0) return json_string("<out of range>");
   char buf[64];
   if (with_date && !with_time)
     snprintf(buf, sizeof buf, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);

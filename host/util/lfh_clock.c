@@ -14,15 +14,21 @@ int64_t lfh_wall_us(void) { return read_us(CLOCK_REALTIME); }
 
 int64_t lfh_mono_us(void) { return read_us(CLOCK_MONOTONIC); }
 
-void lfh_format_utc_us(int64_t us, int digits, char *buf, size_t cap) {
+int lfh_utc_tm(int64_t us, struct tm *tm, int64_t *frac_us) {
   int64_t secs = us / 1000000, frac = us % 1000000;
   if (frac < 0) {
     frac += 1000000;
     secs--;
   }
   time_t t = (time_t)secs;
+  *frac_us = frac;
+  return gmtime_r(&t, tm) ? 0 : -1;
+}
+
+void lfh_format_utc_us(int64_t us, int digits, char *buf, size_t cap) {
+  int64_t frac;
   struct tm tm;
-  if (!gmtime_r(&t, &tm)) {
+  if (lfh_utc_tm(us, &tm, &frac) != 0) {
     snprintf(buf, cap, "%" PRId64, us);
     return;
   }
