@@ -27,17 +27,7 @@
 #define BATCH_ROWS 8192
 
 /* The autoloader schema of bundles/resources/clickstream_pipeline.yml. */
-static const char *const SCHEMA =
-    "event_id STRING NOT NULL, event_type STRING, event_ts TIMESTAMP, session_id STRING, "
-    "ip STRING, schema_version INT, "
-    "user STRUCT<user_id: STRING, email: STRING, country: STRING, plan: STRING>, "
-    "page STRUCT<url: STRING, referrer: STRING, title: STRING>, "
-    "device STRUCT<type: STRING, os: STRING, browser: STRING, user_agent: STRING>, "
-    "geo STRUCT<country: STRING, region: STRING, city: STRING>, "
-    "utm STRUCT<source: STRING, medium: STRING, campaign: STRING, term: STRING, "
-    "content: STRING>, "
-    "purchase STRUCT<order_id: STRING, amount: DOUBLE, currency: STRING, items: INT>, "
-    "properties MAP<STRING, STRING>";
+static const char *const SCHEMA = LFP_CLICKSTREAM_DDL;
 
 /* CPU seconds of this process: on a shared machine wall time also counts other
  * processes' turns; both are reported. */

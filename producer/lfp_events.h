@@ -23,6 +23,21 @@
 /* No line is longer than this (including its '\n'); callers reserve it per call. */
 #define LFP_LINE_MAX 4096
 
+/* The events' schema as a Spark DDL string: the autoloader schema of
+ * bundles/resources/clickstream_pipeline.yml, for programs that decode lfproduce output
+ * without a bundle (tests, benchmarks). */
+#define LFP_CLICKSTREAM_DDL                                                                 \
+  "event_id STRING NOT NULL, event_type STRING, event_ts TIMESTAMP, session_id STRING, "    \
+  "ip STRING, schema_version INT, "                                                         \
+  "user STRUCT<user_id: STRING, email: STRING, country: STRING, plan: STRING>, "            \
+  "page STRUCT<url: STRING, referrer: STRING, title: STRING>, "                             \
+  "device STRUCT<type: STRING, os: STRING, browser: STRING, user_agent: STRING>, "          \
+  "geo STRUCT<country: STRING, region: STRING, city: STRING>, "                             \
+  "utm STRUCT<source: STRING, medium: STRING, campaign: STRING, term: STRING, "             \
+  "content: STRING>, "                                                                      \
+  "purchase STRUCT<order_id: STRING, amount: DOUBLE, currency: STRING, items: INT>, "       \
+  "properties MAP<STRING, STRING>"
+
 typedef struct lfp_gen_opts {
   uint64_t seed;
   int64_t start_us;           /* event time of the first event, µs since the epoch (UTC) */

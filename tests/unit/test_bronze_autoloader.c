@@ -799,17 +799,11 @@ static void test_azure_landing(void) {
 }
 
 #ifdef LFPRODUCE_EXE
+#include "lfp_events.h"
+
 /* lfproduce's clickstream (with malformed lines) under the bundle's schema: every line
  * lands exactly once, valid ones unrescued; prints the decode rate of the whole path. */
-#define CLICK_SCHEMA                                                                        \
-  "event_id STRING NOT NULL, event_type STRING, event_ts TIMESTAMP, session_id STRING, "    \
-  "ip STRING, schema_version INT, user STRUCT<user_id: STRING, email: STRING, country: "    \
-  "STRING, plan: STRING>, page STRUCT<url: STRING, referrer: STRING, title: STRING>, "      \
-  "device STRUCT<type: STRING, os: STRING, browser: STRING, user_agent: STRING>, geo "      \
-  "STRUCT<country: STRING, region: STRING, city: STRING>, utm STRUCT<source: STRING, "      \
-  "medium: STRING, campaign: STRING, term: STRING, content: STRING>, purchase "             \
-  "STRUCT<order_id: STRING, amount: DOUBLE, currency: STRING, items: INT>, properties "     \
-  "MAP<STRING, STRING>"
+#define CLICK_SCHEMA LFP_CLICKSTREAM_DDL
 
 static void test_clickstream(void) {
   char *dir = lfh_test_tmpdir(), cmd[2048], *y = NULL;

@@ -21,6 +21,7 @@
 #include "lf/lf_array.h"
 #include "lfb_json.h"
 #include "lfh_arrow_equal.h"
+#include "lfp_events.h"
 #include "lfb_json_internal.h"
 #include "lfh_test.h"
 
@@ -1020,16 +1021,7 @@ static int diff_struct(const lf_view *v, int64_t r, json_t *o, json_t *resc) {
   return bad;
 }
 
-static const char *CLICK_DDL =
-    "event_id STRING NOT NULL, event_type STRING, event_ts TIMESTAMP, session_id STRING, "
-    "ip STRING, schema_version INT, "
-    "user STRUCT<user_id: STRING, email: STRING, country: STRING, plan: STRING>, "
-    "page STRUCT<url: STRING, referrer: STRING, title: STRING>, "
-    "device STRUCT<type: STRING, os: STRING, browser: STRING, user_agent: STRING>, "
-    "geo STRUCT<country: STRING, region: STRING, city: STRING>, "
-    "utm STRUCT<source: STRING, medium: STRING, campaign: STRING, term: STRING, content: STRING>, "
-    "purchase STRUCT<order_id: STRING, amount: DOUBLE, currency: STRING, items: INT>, "
-    "properties MAP<STRING, STRING>";
+static const char *CLICK_DDL = LFP_CLICKSTREAM_DDL;
 
 /* The DDL above is the one in the bundle (so this test follows it if it changes). */
 static void test_click_ddl_in_bundle(void) {
