@@ -332,42 +332,10 @@ int lfb_copy_rest(const unsigned char **pp, const unsigned char *lim, const unsi
   unsigned char *o = *po;
   int rc;
   for (;;) {
-    /* Plain runs: a block is stored before it is tested (the caller made the room). */
-#ifdef __SSE2__
-    if (!lfb_json_scalar) {
-      while (lim - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        _mm_storeu_si128((__m128i *)(void *)o, v);
-        unsigned m = special16(v);
-        if (m) {
-          unsigned k = (unsigned)__builtin_ctz(m);
-          p += k;
-          o += k;
-          goto special;
-        }
-        p += 16;
-        o += 16;
-      }
-    }
-#endif
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    while (lim - p >= 8) {
-      uint64_t v;
-      memcpy(&v, p, 8);
-      memcpy(o, &v, 8);
-      uint64_t m = special8(v);
-      if (m) {
-        size_t k = (size_t)__builtin_ctzll(m) >> 3;
-        p += k;
-        o += k;
-        goto special;
-      }
-      p += 8;
-      o += 8;
-    }
-#endif
-    while (p < lim && plain_byte(*p)) *o++ = *p++;
-  special:
+    /* Plain runs (the caller made room for everything up to lim). */
+    size_t off = 0;
+    copy_plain(&p, lim, o, &off, (size_t)(lim - p));
+    o += off;
     if (p >= lim) {
       rc = lim < e ? J_ROOM : J_SYNTAX;
       break;
