@@ -17,6 +17,7 @@
 #include "lf/lf.h"
 #include "lfb_azurite.h"
 #include "lfh_test.h"
+#include "util/lfh_clock.h"
 #include "loader/lfh_config.h"
 #include "loader/lfh_hostapi.h"
 #include "loader/lfh_loader.h"
@@ -136,6 +137,15 @@ static char *plan_keys(const lf_blob *b, const char *tag) {
     s = nl + 1;
   }
   return out;
+}
+
+/* The files instance `in` plans for a trigger at `t`, as "a,b,c", must be `want`. */
+static void expect_plan(inst *in, int64_t t, const char *want) {
+  lf_blob p = plan(in, t);
+  char *keys = plan_keys(&p, "R ");
+  CU_ASSERT_STRING_EQUAL(keys, want);
+  free(keys);
+  blob_free(&p);
 }
 
 /* Rows rendered as text, one line per row, for exact comparisons. */
@@ -334,46 +344,26 @@ static void test_plan_rules(void) {
   file_at(dir, "young.json", "{\"id\":9}\n", SEC - 1); /* 1 s old at T0 */
   inst in;
   open_ok(&in, dir, "path_glob_filter: '*.json'\nmin_file_age: 10s\n");
-  lf_blob p = plan(&in, T0);
-  char *keys = plan_keys(&p, "R ");
-  CU_ASSERT_STRING_EQUAL(keys, "old.json,a.json,b.json,sub/c.json");
-  free(keys);
-  blob_free(&p);
+  expect_plan(&in, T0, "old.json,a.json,b.json,sub/c.json");
   /* Later, the young file is old enough. */
-  p = plan(&in, T0 + 20000000);
-  keys = plan_keys(&p, "R ");
-  CU_ASSERT_STRING_EQUAL(keys, "old.json,a.json,b.json,sub/c.json,young.json");
-  free(keys);
-  blob_free(&p);
+  expect_plan(&in, T0 + 20000000, "old.json,a.json,b.json,sub/c.json,young.json");
   close_inst(&in);
   /* Caps: two files, or as many bytes as fit (at least one file). */
   open_ok(&in, dir, "path_glob_filter: '*.json'\nmax_files_per_trigger: 2\n");
-  p = plan(&in, T0);
-  keys = plan_keys(&p, "R ");
-  CU_ASSERT_STRING_EQUAL(keys, "old.json,a.json");
-  free(keys);
-  blob_free(&p);
+  expect_plan(&in, T0, "old.json,a.json");
   close_inst(&in);
   open_ok(&in, dir, "path_glob_filter: '*.json'\nmax_bytes_per_trigger: 20\n");
-  p = plan(&in, T0);
-  keys = plan_keys(&p, "R ");
-  CU_ASSERT_STRING_EQUAL(keys, "old.json,a.json"); /* 9 + 9 bytes; a third would be 27 */
-  free(keys);
-  blob_free(&p);
+  expect_plan(&in, T0, "old.json,a.json"); /* 9 + 9 bytes; a third would be 27 */
   close_inst(&in);
   open_ok(&in, dir, "path_glob_filter: '*.json'\nmax_bytes_per_trigger: 1\n");
-  p = plan(&in, T0);
-  keys = plan_keys(&p, "R ");
-  CU_ASSERT_STRING_EQUAL(keys, "old.json");
-  free(keys);
-  blob_free(&p);
+  expect_plan(&in, T0, "old.json");
   close_inst(&in);
   /* The default min_file_age (2 s) defers a file written a second ago. */
   char *y = NULL;
   CU_ASSERT(asprintf(&y, "path: '%s'\nformat: json\nschema: 'id BIGINT'\n", dir) > 0);
   CU_ASSERT_EQUAL_FATAL(open_inst(&in, y), LF_OK);
-  p = plan(&in, T0);
-  keys = plan_keys(&p, "R ");
+  lf_blob p = plan(&in, T0);
+  char *keys = plan_keys(&p, "R ");
   CU_ASSERT_PTR_NULL(strstr(keys, "young.json"));
   CU_ASSERT_PTR_NOT_NULL(strstr(keys, "notes.txt")); /* no glob: every visible file */
   free(keys);
@@ -769,9 +759,7 @@ static void test_azure_landing(void) {
   snprintf(extra, sizeof extra, "path_glob_filter: '*.json'\n");
   open_ok(&in, uri, extra);
   /* Blob mtimes are the service's clock: plan a minute ahead. */
-  struct timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  int64_t t = (int64_t)now.tv_sec * 1000000 + 60000000;
+  int64_t t = lfh_wall_us() + 60000000;
   lf_blob p = plan(&in, t);
   char *keys = plan_keys(&p, "R ");
   CU_ASSERT(strcmp(keys, "2024/01/a.json,2024/01/b.json") == 0 ||
@@ -818,8 +806,7 @@ static void test_clickstream(void) {
   lf_blob p = plan(&in, T0 * 2);
   struct ArrowArrayStream st;
   lf_epoch ep = {sizeof ep, 1, "flow", T0};
-  struct timespec a, b;
-  clock_gettime(CLOCK_MONOTONIC, &a);
+  int64_t t0 = lfh_mono_us();
   CU_ASSERT_EQUAL_FATAL(in.vt->read(in.state, &ep, p.data, p.size, &st, e0()), LF_OK);
   int64_t n = 0, bytes = 0;
   for (;;) {
@@ -829,9 +816,8 @@ static void test_clickstream(void) {
     n += arr.length;
     arr.release(&arr);
   }
-  clock_gettime(CLOCK_MONOTONIC, &b);
+  double secs = (double)(lfh_mono_us() - t0) / 1e6;
   st.release(&st);
-  double secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
   CU_ASSERT_EQUAL(n, events);
   int64_t corrupt = 0, rescued = 0;
   lfh_metric_counter("p/f/autoloader", "bytes", &bytes);

@@ -15,6 +15,7 @@
 
 #include "lf/lf.h"
 #include "lfh_test.h"
+#include "util/lfh_clock.h"
 #include "store/lfh_store.h"
 #include "table/lfh_table.h"
 
@@ -172,11 +173,7 @@ static size_t input_lines(void) {
   return n;
 }
 
-static double now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
+static double now_ms(void) { return (double)lfh_mono_us() / 1e3; }
 
 static void sleep_ms(long ms) {
   struct timespec t = {ms / 1000, (ms % 1000) * 1000000};
