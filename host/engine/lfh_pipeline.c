@@ -9,6 +9,7 @@
 #include "lf/lf_array.h"
 #include "loader/lfh_config.h"
 #include "loader/lfh_hostapi.h"
+#include "util/lfh_mem.h"
 
 static const lfh_node *get(const lfh_node *map, const char *key) {
   return map && map->kind == LFH_NODE_MAP ? lfh_map_get(map, key) : NULL;
@@ -17,11 +18,6 @@ static const lfh_node *get(const lfh_node *map, const char *key) {
 static const char *text(const lfh_node *map, const char *key) {
   const lfh_node *n = get(map, key);
   return n && n->kind == LFH_NODE_SCALAR ? n->scalar : NULL;
-}
-
-static int dup_or_null(const char *s, char **out) {
-  *out = s ? strdup(s) : NULL;
-  return s && !*out ? -1 : 0;
 }
 
 static int flag(const lfh_node *map, const char *key) {
@@ -70,7 +66,7 @@ static int read_stage(const lfh_node *n, lfh_stage_use *u) {
   u->mark = n->mark;
   u->options = get(n, "options");
   if (u->options && u->options->kind != LFH_NODE_MAP) u->options = NULL;
-  if (dup_or_null(text(n, "stage"), &u->stage) != 0) return -1;
+  if (lfh_dup_or_null(text(n, "stage"), &u->stage) != 0) return -1;
   return strings(get(n, "columns"), &u->columns, &u->n_columns);
 }
 
@@ -115,8 +111,8 @@ static int read_dataset(const lfh_map_entry *e, lfh_dataset *ds, lfh_diags *d) {
   ds->mark = e->key_mark;
   ds->type = dataset_type(text(n, "type"));
   lfh_quality_rules_init(&ds->rules);
-  if (!(ds->name = strdup(e->key)) || dup_or_null(text(n, "comment"), &ds->comment) ||
-      dup_or_null(text(n, "sql"), &ds->sql) || dup_or_null(text(n, "schema"), &ds->schema_ddl) ||
+  if (!(ds->name = strdup(e->key)) || lfh_dup_or_null(text(n, "comment"), &ds->comment) ||
+      lfh_dup_or_null(text(n, "sql"), &ds->sql) || lfh_dup_or_null(text(n, "schema"), &ds->schema_ddl) ||
       strings(get(n, "partition_cols"), &ds->partition_cols, &ds->n_partition_cols) ||
       strings(get(n, "cluster_by"), &ds->cluster_by, &ds->n_cluster_by))
     return oom(d, &e->key_mark), -1;
@@ -146,8 +142,8 @@ static int read_flow(const lfh_map_entry *e, lfh_flow *f, lfh_diags *d) {
   f->mark = e->key_mark;
   f->once = flag(n, "once");
   f->auto_cdc = get(n, "auto_cdc");
-  if (!(f->name = strdup(e->key)) || dup_or_null(text(n, "target"), &f->target) ||
-      dup_or_null(text(n, "comment"), &f->comment))
+  if (!(f->name = strdup(e->key)) || lfh_dup_or_null(text(n, "target"), &f->target) ||
+      lfh_dup_or_null(text(n, "comment"), &f->comment))
     return oom(d, &e->key_mark), -1;
   if (text(src, "table")) {
     f->from = LFH_FLOW_FROM_TABLE;

@@ -25,8 +25,9 @@
 #include "eventlog/lfh_eventlog_schema.h"
 #include "lf/lf_array.h"
 #include "table/lfh_table.h"
-#include "util/lfh_uuid.h"
 #include "util/lfh_clock.h"
+#include "util/lfh_mem.h"
+#include "util/lfh_uuid.h"
 
 #define EV_FLOW_ID_PREFIX "lf.event-log."
 #define EV_PROP_LAST_SEQ "lf.event-log.last-seq"
@@ -57,7 +58,6 @@ struct lfh_eventlog {
 /* ------------------------------------------------------------ small helpers */
 
 
-static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
 static void rec_free(ev_rec *r) {
   free(r->update_id);
@@ -114,11 +114,8 @@ int lfh_eventlog_open(lfh_store *store, const char *prefix, const char *pipeline
   int rc = LF_ERR_NOMEM;
   if (!log) return lf_error_set(err, rc, "out of memory opening the event log");
   log->store = store;
-  log->prefix = strdup(prefix);
-  log->pipeline_id = dup_or_null(pipeline_id);
-  log->pipeline_name = dup_or_null(pipeline_name);
-  if (!log->prefix || (pipeline_id && !log->pipeline_id) ||
-      (pipeline_name && !log->pipeline_name)) {
+  if (!(log->prefix = strdup(prefix)) || lfh_dup_or_null(pipeline_id, &log->pipeline_id) ||
+      lfh_dup_or_null(pipeline_name, &log->pipeline_name)) {
     lf_error_set(err, rc, "out of memory opening the event log");
     goto fail;
   }
@@ -174,20 +171,14 @@ static int push(lfh_eventlog *log, const lfh_event_origin *o, const char *level,
   int64_t ts = lfh_wall_us();
   r->ts_us = ts > log->last_ts_us ? ts : log->last_ts_us;
   r->seq_no = log->next_seq;
-  r->update_id = log->update_id[0] ? strdup(log->update_id) : NULL;
-  r->flow_id = dup_or_null(o ? o->flow_id : NULL);
-  r->flow_name = dup_or_null(o ? o->flow_name : NULL);
-  r->dataset_name = dup_or_null(o ? o->dataset_name : NULL);
-  r->level = strdup(level ? level : "INFO");
-  r->event_type = strdup(event_type);
-  r->message = strdup(message ? message : "");
   r->has_error = error != NULL || (level && strcmp(level, "ERROR") == 0);
   r->fatal = level && strcmp(level, "ERROR") == 0;
-  r->error = dup_or_null(error);
-  if (!r->level || !r->event_type || !r->message || (log->update_id[0] && !r->update_id) ||
-      (error && !r->error) || (o && ((o->flow_id && !r->flow_id) ||
-                                     (o->flow_name && !r->flow_name) ||
-                                     (o->dataset_name && !r->dataset_name)))) {
+  if (lfh_dup_or_null(log->update_id[0] ? log->update_id : NULL, &r->update_id) ||
+      lfh_dup_or_null(o ? o->flow_id : NULL, &r->flow_id) ||
+      lfh_dup_or_null(o ? o->flow_name : NULL, &r->flow_name) ||
+      lfh_dup_or_null(o ? o->dataset_name : NULL, &r->dataset_name) ||
+      !(r->level = strdup(level ? level : "INFO")) || !(r->event_type = strdup(event_type)) ||
+      !(r->message = strdup(message ? message : "")) || lfh_dup_or_null(error, &r->error)) {
     rec_free(r);
     goto nomem;
   }

@@ -15,6 +15,7 @@
 #include "lfh_config.h"
 #include "lfh_loader.h"
 #include "lfh_objstore_api.h"
+#include "util/lfh_mem.h"
 
 #ifndef LFH_VERSION
 #define LFH_VERSION "0.0.0"
@@ -42,19 +43,15 @@ static FILE *g_stream;   /* NULL: stderr */
 
 /* ------------------------------------------------------------ contexts */
 
-static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
-
 lf_stage_ctx *lfh_stage_ctx_new(const char *pipeline, const char *flow, const char *stage) {
   lf_stage_ctx *c = calloc(1, sizeof *c);
   if (!c) return NULL;
-  c->pipeline = dup_or_null(pipeline);
-  c->flow = dup_or_null(flow);
-  c->stage = dup_or_null(stage);
   const char *parts[] = {pipeline, flow, stage};
   size_t len = 1;
   for (size_t i = 0; i < 3; i++) len += parts[i] ? strlen(parts[i]) + 1 : 0;
   c->label = calloc(1, len);
-  if (!c->label || (pipeline && !c->pipeline) || (flow && !c->flow) || (stage && !c->stage))
+  if (!c->label || lfh_dup_or_null(pipeline, &c->pipeline) || lfh_dup_or_null(flow, &c->flow) ||
+      lfh_dup_or_null(stage, &c->stage))
     goto fail;
   for (size_t i = 0; i < 3; i++) {
     if (!parts[i]) continue;

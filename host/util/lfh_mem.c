@@ -28,3 +28,8 @@ char *lfh_memdup_str(const void *p, size_t n) {
   out[n] = '\0';
   return out;
 }
+
+int lfh_dup_or_null(const char *s, char **out) {
+  *out = s ? strdup(s) : NULL;
+  return s && !*out ? -1 : 0;
+}

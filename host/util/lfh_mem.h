@@ -13,4 +13,8 @@ int lfh_grow(void *itemsp, size_t *cap, size_t need, size_t elem, size_t first);
  * unlike strndup's argument); malloc'd, NULL on ENOMEM. `p` may be NULL when n is 0. */
 char *lfh_memdup_str(const void *p, size_t n);
 
+/* *out = a malloc'd copy of `s`, or NULL when `s` is NULL. 0, or -1 (ENOMEM) when `s` was
+ * not NULL and could not be copied: an optional string's copy in one test. */
+int lfh_dup_or_null(const char *s, char **out);
+
 #endif
